@@ -1,0 +1,41 @@
+/// A connection to one database that Strata migrates. Drivers are deliberately dumb: they run
+/// what they are given and store history rows; all planning, ordering and checksum logic lives
+/// in the core.
+///
+/// ## Implementing a driver
+/// 1. Conform a type to `DatabaseDriver`; open the connection in its initializer or a factory.
+/// 2. Create the history table (the configured name) and the audit log `<name>`-derived
+///    `strata_schema_log` with every column of ``HistoryRecord`` and ``LogEntry`` in
+///    ``prepareHistory()``; make the log append-only where the engine allows it.
+/// 3. Run ``ExecutionUnit``s as documented there: all or nothing for transactional units.
+/// 4. Translate native errors into ``StrataError`` with a ``SourceLocation`` inside the script's
+///    file, the engine's code in ``StrataError/databaseCode`` and a hint where one helps.
+/// 5. Add a test target that runs every check of `StrataDriverTesting.DriverConformance`.
+///
+/// Guidelines: never read the environment, never silently correct input, no hidden retries.
+public protocol DatabaseDriver: Sendable {
+    /// The engine.
+    var engine: DatabaseEngine { get }
+    /// How to show the database to the user, with any password removed.
+    var displayName: String { get }
+
+    /// Creates the history and log tables if they do not exist.
+    /// - Throws: ``StrataError`` when the database cannot be written.
+    func prepareHistory() async throws
+
+    /// Every history row, in no particular order; empty when the table does not exist.
+    func history() async throws -> [HistoryRecord]
+
+    /// The audit log, oldest first; empty when the table does not exist.
+    func log() async throws -> [LogEntry]
+
+    /// Runs a unit atomically (see ``ExecutionUnit``) and returns the milliseconds the script took.
+    /// - Throws: ``StrataError`` located in the script's file; the unit left no trace.
+    func execute(_ unit: ExecutionUnit) async throws -> Int
+
+    /// Makes history writes in one transaction of their own.
+    func write(_ writes: [HistoryWrite]) async throws
+
+    /// Closes the connection.
+    func close() async
+}

@@ -1,0 +1,28 @@
+/// Work a driver must do atomically: run one script and write its history rows.
+///
+/// For a transactional unit the driver runs, in one transaction: every statement of ``script``,
+/// the ``verify`` script (any row returned is a failure), its integrity checks (SQLite:
+/// `foreign_key_check` when foreign keys were deferred), then ``historyWrites`` called with the
+/// elapsed milliseconds; then commits. On any error it rolls back and throws a ``StrataError``
+/// located in the script's file. A non-transactional unit runs the same steps without a
+/// surrounding transaction; the history rows are written (in their own transaction) only after
+/// every statement succeeded.
+public struct ExecutionUnit: Sendable {
+    /// The script to run.
+    public var script: MigrationScript
+    /// Transaction and foreign-key handling.
+    public var options: ExecutionOptions
+    /// An optional verify script run after ``script``, before commit.
+    public var verify: MigrationScript?
+    /// The history writes to make on success, given the elapsed milliseconds of the script.
+    public var historyWrites: @Sendable (_ elapsedMs: Int) -> [HistoryWrite]
+
+    /// Creates a unit.
+    public init(script: MigrationScript, options: ExecutionOptions, verify: MigrationScript? = nil,
+                historyWrites: @escaping @Sendable (_ elapsedMs: Int) -> [HistoryWrite]) {
+        self.script = script
+        self.options = options
+        self.verify = verify
+        self.historyWrites = historyWrites
+    }
+}

@@ -1,0 +1,64 @@
+/// The contents of a migration's `metadata.yaml` (seed 002), all optional.
+///
+/// ```yaml
+/// version: 5
+/// description: "Add user_settings table for preferences"
+/// author: "dev@example.com"
+/// transaction: false
+/// ```
+/// Keys Strata does not know are kept in ``extra`` and stored with the rest as JSON in the
+/// history's `metadata` column.
+public struct MigrationMetadata: Sendable, Hashable {
+    public var version: String?
+    public var description: String?
+    public var author: String?
+    public var created: String?
+    public var dependencies: [String]
+    public var tags: [String]
+    public var estimatedDurationMs: Int?
+    public var reversible: Bool?
+    public var notes: String?
+    /// `transaction: false` runs the migration outside a transaction.
+    public var transaction: Bool?
+    /// Every other key, as JSON text per key (for example `"\"x\""`, `"3"`, `"[1,2]"`).
+    public var extra: [String: String]
+
+    /// Empty metadata.
+    public init(version: String? = nil, description: String? = nil, author: String? = nil,
+                created: String? = nil, dependencies: [String] = [], tags: [String] = [],
+                estimatedDurationMs: Int? = nil, reversible: Bool? = nil, notes: String? = nil,
+                transaction: Bool? = nil, extra: [String: String] = [:]) {
+        self.version = version
+        self.description = description
+        self.author = author
+        self.created = created
+        self.dependencies = dependencies
+        self.tags = tags
+        self.estimatedDurationMs = estimatedDurationMs
+        self.reversible = reversible
+        self.notes = notes
+        self.transaction = transaction
+        self.extra = extra
+    }
+
+    /// Whether nothing at all was given.
+    public var isEmpty: Bool { self == MigrationMetadata() }
+
+    /// The metadata as one JSON object with sorted keys, as stored in the history, or `nil` when empty.
+    public var json: String? {
+        if isEmpty { return nil }
+        var fields: [String: String] = extra
+        func quote(_ s: String) -> String { JSONText.quote(s) }
+        if let version { fields["version"] = quote(version) }
+        if let description { fields["description"] = quote(description) }
+        if let author { fields["author"] = quote(author) }
+        if let created { fields["created"] = quote(created) }
+        if !dependencies.isEmpty { fields["dependencies"] = "[" + dependencies.map(quote).joined(separator: ",") + "]" }
+        if !tags.isEmpty { fields["tags"] = "[" + tags.map(quote).joined(separator: ",") + "]" }
+        if let estimatedDurationMs { fields["estimated_duration_ms"] = String(estimatedDurationMs) }
+        if let reversible { fields["reversible"] = reversible ? "true" : "false" }
+        if let notes { fields["notes"] = quote(notes) }
+        if let transaction { fields["transaction"] = transaction ? "true" : "false" }
+        return "{" + fields.keys.sorted().map { "\(quote($0)):\(fields[$0]!)" }.joined(separator: ",") + "}"
+    }
+}
