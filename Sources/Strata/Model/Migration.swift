@@ -33,8 +33,10 @@ public struct Migration: Sendable, Hashable, Identifiable {
     public var verify: MigrationScript?
     /// `metadata.yaml`, when present.
     public var metadata: MigrationMetadata
-    /// How to execute it.
+    /// How to execute the up script.
     public var options: ExecutionOptions
+    /// How to execute the down script (dbmate's `-- migrate:down transaction:false`, for example).
+    public var downOptions: ExecutionOptions
     /// SHA-256 (hex) of the normalised up script; see ``Checksum``.
     public var checksum: String
 
@@ -42,7 +44,8 @@ public struct Migration: Sendable, Hashable, Identifiable {
     public init(version: MigrationVersion?, name: String, description: String, kind: MigrationKind = .sql,
                 layout: MigrationLayout, sourcePath: String, up: MigrationScript, down: Down = .none,
                 verify: MigrationScript? = nil, metadata: MigrationMetadata = MigrationMetadata(),
-                options: ExecutionOptions = ExecutionOptions(), checksum: String? = nil) {
+                options: ExecutionOptions = ExecutionOptions(), downOptions: ExecutionOptions = ExecutionOptions(),
+                checksum: String? = nil) {
         self.version = version
         self.name = name
         self.description = description
@@ -54,6 +57,7 @@ public struct Migration: Sendable, Hashable, Identifiable {
         self.verify = verify
         self.metadata = metadata
         self.options = options
+        self.downOptions = downOptions
         self.checksum = checksum ?? Checksum.sha256Hex(ofScript: up.sql)
     }
 

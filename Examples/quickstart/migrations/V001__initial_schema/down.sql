@@ -1,0 +1,3 @@
+DROP INDEX IF EXISTS idx_stores_tenant;
+DROP TABLE IF EXISTS stores;
+DROP TABLE IF EXISTS tenants;

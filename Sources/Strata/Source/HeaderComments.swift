@@ -1,0 +1,78 @@
+/// Reads the header comment block at the top of an up script (seed 000's template, seed 004):
+///
+/// ```sql
+/// -- Migration: Add Email Notifications
+/// -- Version: 004
+/// -- Description: Add email notification preferences
+/// -- ============================================================================
+/// ```
+///
+/// Only `--` lines and blank lines before the first other line count.
+enum HeaderComments {
+    /// The `key: value` pairs of the leading comment block, keys lowercased, first occurrence kept.
+    static func fields(of text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })[...]
+        if let first = lines.first, first.hasPrefix("\u{FEFF}") {
+            lines[lines.startIndex] = first.dropFirst()
+        }
+        for rawLine in lines {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty { continue }
+            guard line.hasPrefix("--") else { break }
+            let comment = line.dropFirst(2).trimmingWhitespace()
+            guard let colon = comment.firstIndex(of: ":") else { continue }
+            let key = comment[comment.startIndex..<colon].trimmingWhitespace().lowercased()
+            guard !key.isEmpty, key.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0 == " " || $0 == "_" })
+            else { continue }
+            let value = String(comment[comment.index(after: colon)...].trimmingWhitespace())
+            if fields[key] == nil { fields[key] = value }
+        }
+        return fields
+    }
+
+    /// The description a header gives, if any.
+    ///
+    /// `-- Migration: <title>` is preferred; when the title is just an identifier (seed 004 writes
+    /// `-- Migration: add_user_preferences`) and a `-- Description:` is given, the description is
+    /// used instead. Unfilled template placeholders such as `[Human-readable title]` are skipped.
+    static func description(of text: String) -> String? {
+        let fields = fields(of: text)
+        func usable(_ value: String?) -> String? {
+            guard let value, !value.isEmpty else { return nil }
+            if value.hasPrefix("[") && value.hasSuffix("]") { return nil }
+            return value
+        }
+        let title = usable(fields["migration"])
+        let description = usable(fields["description"])
+        if let title {
+            let identifierLike = title.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-"
+            }
+            if identifierLike, let description { return description }
+            return title
+        }
+        return description
+    }
+
+    /// A name with underscores and dashes turned into spaces: `add_user_settings` → `add user settings`.
+    static func humanize(_ name: String) -> String {
+        String(name.map { $0 == "_" || $0 == "-" ? " " : $0 })
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and carriage returns.
+    fileprivate func trimmingWhitespace() -> SubSequence {
+        var start = startIndex
+        var end = endIndex
+        while start < end, self[start] == " " || self[start] == "\t" || self[start] == "\r" {
+            start = index(after: start)
+        }
+        while end > start {
+            let before = index(before: end)
+            if self[before] == " " || self[before] == "\t" || self[before] == "\r" { end = before } else { break }
+        }
+        return self[start..<end]
+    }
+}

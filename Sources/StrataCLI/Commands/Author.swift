@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+extension MigrationLayout: ArgumentParser.ExpressibleByArgument {}
+
+extension StrataCommand {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create strata.yml and a migrations directory with a first example migration.",
+            discussion: "Example: strata init && strata up")
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+        @Option(help: "The layout of the example migration (default: dir).") var layout: MigrationLayout?
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let console = context.console
+                var written: [String] = []
+                let configPath = context.options.config ?? "strata.yml"
+                if !FileManager.default.fileExists(atPath: configPath) {
+                    try Data(StarterFiles.config(migrations: context.migrationsPath).utf8).write(to: URL(fileURLWithPath: configPath))
+                    written.append(configPath)
+                } else {
+                    console.note("note: \(configPath) exists; left as it is")
+                }
+                let directory = MigrationDirectory(path: context.migrationsPath)
+                if directory.exists, try !directory.load().migrations.isEmpty {
+                    console.note("note: \(context.migrationsPath) already has migrations; no example added")
+                } else {
+                    try FileManager.default.createDirectory(atPath: context.migrationsPath, withIntermediateDirectories: true)
+                    var template = try MigrationTemplate.make(name: "create_example", in: directory, layout: layout ?? .dir)
+                    template.files = template.files.map { file in
+                        var f = file
+                        f.contents = StarterFiles.fill(f.relativePath, f.contents)
+                        return f
+                    }
+                    written += try template.write(to: directory)
+                }
+                console.json(.object([("created", .array(written.map(JSONValue.string)))]))
+                for path in written { console.line("created \(path)") }
+                if !written.isEmpty { console.line("Next: strata up") }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a new migration with the next version in the directory's layout.",
+            discussion: "Example: strata create add_user_preferences --author dev@example.com")
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+        @Argument(help: "The migration's name: lowercase letters, digits and underscores.") var name: String
+        @Option(help: "The layout (default: the directory's, or dir when it is empty).") var layout: MigrationLayout?
+        @Option(help: "The author, written into the header and metadata.") var author: String?
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let directory = MigrationDirectory(path: context.migrationsPath)
+                let template = try MigrationTemplate.make(name: name, in: directory, layout: layout, author: author)
+                try FileManager.default.createDirectory(atPath: context.migrationsPath, withIntermediateDirectories: true)
+                let written = try template.write(to: directory)
+                context.console.json(.object([
+                    ("version", .string(template.version)),
+                    ("layout", .string(template.layout.rawValue)),
+                    ("files", .array(written.map(JSONValue.string))),
+                ]))
+                for path in written { context.console.line("created \(path)") }
+            }
+        }
+    }
+}
+
+/// The files `strata init` writes.
+enum StarterFiles {
+    static func config(migrations: String) -> String {
+        """
+        # Strata configuration. Every key is optional; ${VAR} expands from the environment.
+        migrations: \(migrations)
+        # history_table: strata_schema_history
+        # lock_timeout: 60          # seconds to wait for another runner
+        # backups:
+        #   dir: backups
+        #   keep: 10
+        #   compress: false
+        environments:
+          dev:
+            database: sqlite:strata.db
+        #  production:
+        #    database: "${DATABASE_URL}"
+        #    protected: true        # ask for confirmation; refuse without a terminal unless --yes
+
+        """
+    }
+
+    /// Puts a working example into the generated up and down scripts.
+    static func fill(_ path: String, _ contents: String) -> String {
+        let up = "CREATE TABLE example (\n    id INTEGER PRIMARY KEY,\n    name TEXT NOT NULL\n);\n"
+        let down = "DROP TABLE example;\n"
+        func appending(_ text: String, to base: String) -> String {
+            base.hasSuffix("\n") ? base + text : base + "\n" + text
+        }
+        for marker in ["-- migrate:down", "-- +goose Down"] where contents.contains(marker) {
+            let parts = contents.components(separatedBy: marker)
+            return appending(up, to: parts[0]) + "\n" + marker + appending(down, to: parts.dropFirst().joined(separator: marker))
+        }
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        if file.hasSuffix(".yaml") { return contents }
+        if file == "down.sql" || file.hasSuffix(".down.sql") || file.hasSuffix("_rollback.sql") || file.hasPrefix("U") {
+            return appending(down, to: contents)
+        }
+        return appending(up, to: contents)
+    }
+}

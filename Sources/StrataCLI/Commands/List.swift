@@ -1,0 +1,42 @@
+import ArgumentParser
+import Strata
+
+extension StrataCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every migration found, marked applied, pending, changed, missing or failed.",
+            discussion: "Example: strata list --format json")
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let loaded = try context.loadMigrations()
+                let report = try await context.status(loaded.migrations)
+                let console = context.console
+                console.json(.object([
+                    ("database", .string(report.database)),
+                    ("migrations", .array(report.entries.map { e in
+                        .object([
+                            ("version", .string(e.version)),
+                            ("description", .string(e.description)),
+                            ("state", .string(e.state.rawValue)),
+                            ("script", .optional(e.migration?.up.path ?? e.record?.script)),
+                            ("reversible", .bool(e.migration?.downScript != nil || (e.migration == nil && e.record?.downSQL != nil))),
+                        ])
+                    })),
+                ]))
+                console.line("Available Migrations:")
+                console.line("====================")
+                if report.entries.isEmpty { console.line("  (none in \(context.migrationsPath))") }
+                let width = report.entries.map(\.version.count).max() ?? 0
+                for e in report.entries {
+                    let v = e.version.padding(toLength: width, withPad: " ", startingAt: 0)
+                    let state = e.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    console.line("  \(v)  \(state)  \(e.description)")
+                }
+            }
+        }
+    }
+}

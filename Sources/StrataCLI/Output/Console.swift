@@ -1,0 +1,100 @@
+import Foundation
+import Strata
+
+/// Where command output goes: text or one JSON document on stdout, notes and errors on stderr.
+struct Console: Sendable {
+    /// `--format`.
+    enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    let format: Format
+    let quiet: Bool
+    let verbose: Bool
+    let color: Bool
+
+    var isJSON: Bool { format == .json }
+
+    /// A line of the command's text result on stdout (nothing in JSON mode).
+    func line(_ text: String = "") {
+        guard !isJSON else { return }
+        Console.write(text + "\n", to: FileHandle.standardOutput)
+    }
+
+    /// A progress or informational line on stdout in text mode, suppressed by `--quiet`.
+    func progress(_ text: String) {
+        guard !isJSON, !quiet else { return }
+        Console.write(text + "\n", to: FileHandle.standardOutput)
+    }
+
+    /// A note on stderr (never on stdout, so JSON stays clean); suppressed by `--quiet`.
+    func note(_ text: String) {
+        guard !quiet else { return }
+        Console.write(text + "\n", to: FileHandle.standardError)
+    }
+
+    /// A warning on stderr.
+    func warning(_ text: String) {
+        Console.write(paint("warning: ", code: "33") + text + "\n", to: FileHandle.standardError)
+    }
+
+    /// The JSON document of the command (JSON mode only).
+    func json(_ value: JSONValue) {
+        guard isJSON else { return }
+        Console.write(value.render() + "\n", to: FileHandle.standardOutput)
+    }
+
+    /// Reports an error: compiler-style text on stderr, or `{"error": …}` on stdout in JSON mode.
+    func error(_ error: StrataError) {
+        if isJSON {
+            json(.object([("error", .object([
+                ("code", .string(error.code.name)),
+                ("message", .string(error.message)),
+                ("file", .optional(error.location?.file)),
+                ("line", .optional(error.location?.line)),
+                ("column", .optional(error.location?.column)),
+                ("hint", .optional(error.hint)),
+                ("details", .array(error.details.map(JSONValue.string))),
+                ("database_code", .optional(error.databaseCode)),
+            ]))]))
+            return
+        }
+        var text = ""
+        if let location = error.location { text += "\(location): " }
+        text += paint("error: ", code: "31") + error.message
+        if let code = error.databaseCode { text += " [\(code)]" }
+        text += "\n"
+        if let location = error.location, let source = Console.sourceLine(location) {
+            text += "    \(source.line)\n    \(String(repeating: " ", count: source.caretOffset))^\n"
+        }
+        for d in error.details { text += "  \(d)\n" }
+        if let hint = error.hint { text += paint("hint: ", code: "36") + hint + "\n" }
+        Console.write(text, to: FileHandle.standardError)
+    }
+
+    private func paint(_ text: String, code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    /// The text of the line a location points at, and the caret's offset in it.
+    static func sourceLine(_ location: SourceLocation) -> (line: String, caretOffset: Int)? {
+        guard location.line >= 1, let data = FileManager.default.contents(atPath: location.file),
+              let text = String(data: data, encoding: .utf8) else { return nil }
+        var lineNumber = 1
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if lineNumber == location.line {
+                let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
+                let expanded = line.replacingOccurrences(of: "\t", with: " ")
+                if expanded.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+                return (expanded, max(0, min(location.column - 1, expanded.unicodeScalars.count)))
+            }
+            lineNumber += 1
+        }
+        return nil
+    }
+
+    static func write(_ text: String, to handle: FileHandle) {
+        handle.write(Data(text.utf8))
+    }
+}

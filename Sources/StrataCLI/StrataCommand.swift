@@ -1,0 +1,26 @@
+import ArgumentParser
+import Strata
+
+/// The `strata` command: database schema migrations for SQLite and PostgreSQL.
+public struct StrataCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Apply versioned SQL migrations to a database, and roll them back.",
+        discussion: """
+        The database comes from --database, the --env entry of strata.yml, STRATA_DATABASE_URL, \
+        DATABASE_URL or DB_FILE, in that order; with none of them Strata uses the embedded \
+        default sqlite:strata.db in the current directory.
+        """,
+        version: StrataInfo.version,
+        groupedSubcommands: [
+            CommandGroup(name: "Migrate", subcommands: [Up.self, Down.self, To.self, Redo.self, Rollback.self]),
+            CommandGroup(name: "Inspect", subcommands: [Status.self, List.self, History.self, Validate.self]),
+            CommandGroup(name: "Author", subcommands: [Init.self, Create.self]),
+        ]
+    )
+
+    @OptionGroup(title: "Global Options")
+    var global: GlobalOptions
+
+    public init() {}
+}

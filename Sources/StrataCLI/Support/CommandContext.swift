@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// Everything a command needs, resolved once from options, `strata.yml` and the environment.
+struct CommandContext: Sendable {
+    let options: GlobalOptions
+    let console: Console
+    let config: ProjectConfiguration
+    let environmentName: String?
+    let isProtected: Bool
+    let database: DatabaseURL
+    /// Where the database URL came from, for messages ("--database", "STRATA_DATABASE_URL", …).
+    let databaseSource: String
+    let migrationsPath: String
+    let historyTable: String
+
+    /// Whether no database was named anywhere and the embedded default is used.
+    var databaseIsDefault: Bool { databaseSource == "default" }
+
+    /// The database as shown: redacted, marked when it is the default.
+    var databaseLabel: String {
+        databaseIsDefault ? "\(database.redacted) (embedded default)" : database.redacted
+    }
+
+    static func resolve(_ options: GlobalOptions, console: Console,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws(StrataError) -> CommandContext {
+        var config = ProjectConfiguration()
+        let configPath = options.config ?? (FileManager.default.fileExists(atPath: "strata.yml") ? "strata.yml" : nil)
+        if let configPath {
+            guard let data = FileManager.default.contents(atPath: configPath) else {
+                throw StrataError(.configuration, "cannot read config file \(configPath)",
+                                  hint: "check the path given to --config, or run `strata init`")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw StrataError(.configuration, "config file \(configPath) is not UTF-8 text")
+            }
+            config = try ProjectConfiguration.parse(text, path: configPath, environment: environment)
+        }
+        var envConfig: ProjectConfiguration.Environment?
+        if let name = options.env {
+            guard let e = config.environments[name] else {
+                let known = config.environments.keys.sorted()
+                throw StrataError(.configuration, "unknown environment '\(name)'",
+                                  hint: known.isEmpty ? "define it under `environments:` in strata.yml"
+                                                      : "known environments: \(known.joined(separator: ", "))")
+            }
+            envConfig = e
+        }
+        var source = "default"
+        var urlText = "sqlite:strata.db"
+        let candidates: [(String, String?)] = [
+            ("--database", options.database),
+            ("environment \(options.env ?? "")", envConfig?.database),
+            ("STRATA_DATABASE_URL", environment["STRATA_DATABASE_URL"]),
+            ("DATABASE_URL", environment["DATABASE_URL"]),
+            ("DB_FILE", environment["DB_FILE"].map { $0.contains(":") ? $0 : "sqlite:\($0)" }),
+        ]
+        for (name, value) in candidates {
+            if let value, !value.isEmpty {
+                source = name
+                urlText = value
+                break
+            }
+        }
+        let database = try DatabaseURL.parse(urlText)
+        let table = options.historyTable ?? config.historyTable ?? StrataInfo.defaultHistoryTable
+        guard table.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw StrataError(.configuration, "history table name '\(table)' is not a plain identifier",
+                              hint: "use letters, digits and underscores")
+        }
+        return CommandContext(options: options, console: console, config: config, environmentName: options.env,
+                              isProtected: envConfig?.protected ?? false, database: database, databaseSource: source,
+                              migrationsPath: options.migrations ?? envConfig?.migrations ?? config.migrations ?? "migrations",
+                              historyTable: table)
+    }
+
+    /// Loads the migrations directory.
+    func loadMigrations() throws(StrataError) -> LoadedMigrations {
+        let loaded = try MigrationDirectory(path: migrationsPath).load()
+        for warning in loaded.warnings where options.verbose { console.warning(warning) }
+        return loaded
+    }
+
+    /// Opens the database. For read-only commands a missing SQLite file is not created: `nil` is returned.
+    func openDriver(mutating: Bool) throws(StrataError) -> (any DatabaseDriver)? {
+        if databaseIsDefault && mutating { console.note("note: no database given; using the embedded default \(database.redacted)") }
+        return try DriverRegistry.open(database, historyTable: historyTable, createIfMissing: mutating,
+                                       busyTimeout: options.lockTimeout ?? config.lockTimeout ?? 60)
+    }
+
+    /// Status against the database, or against an empty history when the database does not exist yet.
+    func status(_ migrations: [Migration]) async throws -> StatusReport {
+        guard let driver = try openDriver(mutating: false) else {
+            let planner = Planner(migrations: migrations, records: [], engine: database.engine, historyTable: historyTable)
+            return StatusReport(database: databaseLabel, currentVersion: nil, entries: planner.entries(), problems: planner.problems())
+        }
+        defer { Task { await driver.close() } }
+        var report = try await Migrator(driver: driver, migrations: migrations, historyTable: historyTable).status()
+        report.database = databaseLabel
+        return report
+    }
+
+    /// Asks for confirmation on a protected environment. Without a terminal, refuses unless `--yes`.
+    func confirmIfProtected(_ summary: String) throws(StrataError) {
+        guard isProtected, !options.yes else { return }
+        let name = environmentName ?? "production"
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw StrataError(.confirmationRequired, "environment '\(name)' is protected and there is no terminal to confirm on",
+                              hint: "review the plan with --dry-run, then pass --yes")
+        }
+        Console.write("\(summary)\nEnvironment '\(name)' is protected. Type its name to continue: ", to: FileHandle.standardError)
+        let answer = readLine(strippingNewline: true) ?? ""
+        guard answer == name else {
+            throw StrataError(.confirmationRequired, "confirmation refused: expected '\(name)'")
+        }
+    }
+}
+
+/// Runs a command body with resolved context, printing errors and mapping them to exit codes.
+func runCommand(_ local: GlobalOptions, parent: GlobalOptions?, _ body: (CommandContext) async throws -> Void) async throws {
+    let options = local.merged(over: parent)
+    let format = Console.Format(rawValue: options.format ?? "text")
+    let env = ProcessInfo.processInfo.environment
+    let color = !options.noColor && env["NO_COLOR"] == nil && isatty(STDERR_FILENO) == 1
+    let console = Console(format: format ?? .text, quiet: options.quiet, verbose: options.verbose, color: color)
+    guard format != nil else {
+        throw ValidationError("--format must be text or json")
+    }
+    do {
+        let context = try CommandContext.resolve(options, console: console)
+        try await body(context)
+    } catch let error as StrataError {
+        console.error(error)
+        throw ExitCode(error.code.exitCode)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let wrapped = StrataError.wrapping(error)
+        console.error(wrapped)
+        throw ExitCode(wrapped.code.exitCode)
+    }
+}

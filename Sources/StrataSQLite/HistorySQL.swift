@@ -1,0 +1,245 @@
+import GRDB
+import GRDBSQLite
+import Strata
+
+/// The SQL text for Strata's two tables, built once per driver from the configured names.
+/// Names are quoted as identifiers; every value is a bound parameter.
+struct HistorySQL: Sendable {
+    let historyTable: String
+    let logTable: String
+    let createHistory: String
+    let createLog: String
+    let createLogNoUpdate: String
+    let createLogNoDelete: String
+    let upsert: String
+    let delete: String
+    let append: String
+    let selectHistory: String
+    let selectLog: String
+
+    static let historyColumns = [
+        "version", "description", "type", "script", "checksum", "down_sql", "applied_by", "hostname",
+        "applied_at", "execution_time_ms", "status", "rolled_back_at", "error_message", "metadata",
+        "strata_version", "dirty",
+    ]
+    static let logColumns = [
+        "version", "event", "description", "checksum", "actor", "hostname", "at", "execution_time_ms",
+        "message", "strata_version",
+    ]
+
+    init(historyTable: String, logTable: String) {
+        self.historyTable = historyTable
+        self.logTable = logTable
+        let h = Self.quoteIdentifier(historyTable)
+        let l = Self.quoteIdentifier(logTable)
+        let statuses = HistoryStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let events = LogEntry.Event.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        createHistory = """
+            CREATE TABLE IF NOT EXISTS \(h) (
+                version TEXT NOT NULL PRIMARY KEY,
+                description TEXT NOT NULL,
+                type TEXT NOT NULL,
+                script TEXT NOT NULL,
+                checksum TEXT,
+                down_sql TEXT,
+                applied_by TEXT NOT NULL,
+                hostname TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_time_ms INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN (\(statuses))),
+                rolled_back_at TEXT,
+                error_message TEXT,
+                metadata TEXT,
+                strata_version TEXT NOT NULL,
+                dirty INTEGER NOT NULL DEFAULT 0
+            )
+            """
+        createLog = """
+            CREATE TABLE IF NOT EXISTS \(l) (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                version TEXT NOT NULL,
+                event TEXT NOT NULL CHECK (event IN (\(events))),
+                description TEXT NOT NULL,
+                checksum TEXT,
+                actor TEXT NOT NULL,
+                hostname TEXT NOT NULL,
+                at TEXT NOT NULL,
+                execution_time_ms INTEGER,
+                message TEXT,
+                strata_version TEXT NOT NULL
+            )
+            """
+        let raise = Self.quoteString("\(logTable) is append-only")
+        createLogNoUpdate = """
+            CREATE TRIGGER IF NOT EXISTS \(Self.quoteIdentifier(logTable + "_no_update")) BEFORE UPDATE ON \(l)
+            BEGIN SELECT RAISE(ABORT, \(raise)); END
+            """
+        createLogNoDelete = """
+            CREATE TRIGGER IF NOT EXISTS \(Self.quoteIdentifier(logTable + "_no_delete")) BEFORE DELETE ON \(l)
+            BEGIN SELECT RAISE(ABORT, \(raise)); END
+            """
+        let hc = Self.historyColumns
+        upsert = "INSERT INTO \(h) (\(hc.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: hc.count).joined(separator: ", ")
+            + ") ON CONFLICT(version) DO UPDATE SET "
+            + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        delete = "DELETE FROM \(h) WHERE version = ?"
+        let lc = Self.logColumns
+        append = "INSERT INTO \(l) (\(lc.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: lc.count).joined(separator: ", ") + ")"
+        selectHistory = "SELECT \(hc.joined(separator: ", ")) FROM \(h) ORDER BY applied_at, version"
+        selectLog = "SELECT id, \(lc.joined(separator: ", ")) FROM \(l) ORDER BY id"
+    }
+
+    /// `name` as an SQL identifier: in double quotes, inner quotes doubled.
+    static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `text` as an SQL string literal (only for DDL, where SQLite takes no parameters).
+    static func quoteString(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// Creates both tables and the log's triggers if they do not exist.
+    func createTables(_ db: Database) throws {
+        for sql in [createHistory, createLog, createLogNoUpdate, createLogNoDelete] {
+            try db.execute(sql: sql)
+        }
+    }
+
+    /// Makes the writes with cached prepared statements; the caller holds the transaction.
+    func write(_ writes: [HistoryWrite], _ db: Database) throws {
+        for write in writes {
+            switch write {
+            case .upsert(let r):
+                let values: [(any DatabaseValueConvertible)?] = [
+                    r.version, r.description, r.kind.rawValue, r.script, r.checksum, r.downSQL,
+                    r.appliedBy, r.hostname, r.appliedAt, r.executionTimeMs, r.status.rawValue,
+                    r.rolledBackAt, r.errorMessage, r.metadata, r.strataVersion, r.dirty ? 1 : 0,
+                ]
+                try db.cachedStatement(sql: upsert).execute(arguments: StatementArguments(values))
+            case .delete(let version):
+                try db.cachedStatement(sql: delete).execute(arguments: [version])
+            case .append(let e):
+                let values: [(any DatabaseValueConvertible)?] = [
+                    e.version, e.event.rawValue, e.description, e.checksum, e.actor, e.hostname, e.at,
+                    e.executionTimeMs, e.message, e.strataVersion,
+                ]
+                try db.cachedStatement(sql: append).execute(arguments: StatementArguments(values))
+            }
+        }
+    }
+
+    /// Every history row; empty when the table does not exist.
+    func readHistory(_ connection: OpaquePointer) throws(StrataError) -> [HistoryRecord] {
+        guard try RawQuery.tableExists(connection, historyTable) else { return [] }
+        var records: [HistoryRecord] = []
+        try RawQuery.run(connection, selectHistory) { (row: RawQuery.Row) throws(StrataError) in
+            let version = row.text(0) ?? ""
+            guard let kind = MigrationKind(rawValue: row.text(2) ?? "") else {
+                throw invalid("type", row.text(2), version: version)
+            }
+            guard let status = HistoryStatus(rawValue: row.text(10) ?? "") else {
+                throw invalid("status", row.text(10), version: version)
+            }
+            records.append(HistoryRecord(
+                version: version, description: row.text(1) ?? "", kind: kind, script: row.text(3) ?? "",
+                checksum: row.text(4), downSQL: row.text(5), appliedBy: row.text(6) ?? "",
+                hostname: row.text(7) ?? "", appliedAt: row.text(8) ?? "",
+                executionTimeMs: row.int(9) ?? 0, status: status, rolledBackAt: row.text(11),
+                errorMessage: row.text(12), metadata: row.text(13), strataVersion: row.text(14) ?? "",
+                dirty: (row.int(15) ?? 0) != 0))
+        }
+        return records
+    }
+
+    /// The audit log, oldest first; empty when the table does not exist.
+    func readLog(_ connection: OpaquePointer) throws(StrataError) -> [LogEntry] {
+        guard try RawQuery.tableExists(connection, logTable) else { return [] }
+        var entries: [LogEntry] = []
+        try RawQuery.run(connection, selectLog) { (row: RawQuery.Row) throws(StrataError) in
+            let version = row.text(1) ?? ""
+            guard let event = LogEntry.Event(rawValue: row.text(2) ?? "") else {
+                throw StrataError(.database, "the log table \(logTable) has an unknown event '\(row.text(2) ?? "NULL")' "
+                                  + "for version \(version)")
+            }
+            entries.append(LogEntry(
+                id: row.int64(0), version: version, event: event, description: row.text(3) ?? "",
+                checksum: row.text(4), actor: row.text(5) ?? "", hostname: row.text(6) ?? "",
+                at: row.text(7) ?? "", executionTimeMs: row.int(8), message: row.text(9),
+                strataVersion: row.text(10) ?? ""))
+        }
+        return entries
+    }
+
+    private func invalid(_ column: String, _ value: String?, version: String) -> StrataError {
+        StrataError(.database,
+                    "the history table \(historyTable) has an unknown \(column) '\(value ?? "NULL")' for version \(version)",
+                    hint: "the table may belong to another tool; configure another history table name")
+    }
+}
+
+/// Small read-only queries on the raw connection, with SQLite's own type conversions.
+enum RawQuery {
+    /// One result row.
+    struct Row {
+        let stmt: OpaquePointer
+
+        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
+        func text(_ i: Int32) -> String? {
+            isNull(i) ? nil : sqlite3_column_text(stmt, i).map { String(cString: $0) }
+        }
+        func int64(_ i: Int32) -> Int64? { isNull(i) ? nil : sqlite3_column_int64(stmt, i) }
+        func int(_ i: Int32) -> Int? { int64(i).map { Int($0) } }
+    }
+
+    /// Runs `sql` with text parameters and calls `body` for each row.
+    static func run(_ connection: OpaquePointer, _ sql: String, _ arguments: [String] = [],
+                    _ body: (Row) throws(StrataError) -> Void) throws(StrataError) {
+        var stmt: OpaquePointer? = nil
+        guard sqlite3_prepare_v2(connection, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw error(connection)
+        }
+        defer { sqlite3_finalize(stmt) }
+        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        for (i, argument) in arguments.enumerated() {
+            sqlite3_bind_text(stmt, Int32(i + 1), argument, -1, transient)
+        }
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else { throw error(connection) }
+            try body(Row(stmt: stmt))
+        }
+    }
+
+    /// Every row's first column as text.
+    static func strings(_ connection: OpaquePointer, _ sql: String) throws(StrataError) -> [String] {
+        var lines: [String] = []
+        try run(connection, sql) { (row: Row) throws(StrataError) in lines.append(row.text(0) ?? "NULL") }
+        return lines
+    }
+
+    /// Whether a table of that name exists in the main schema.
+    static func tableExists(_ connection: OpaquePointer, _ name: String) throws(StrataError) -> Bool {
+        var found = false
+        try run(connection, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
+                [name]) { (_: Row) throws(StrataError) in found = true }
+        return found
+    }
+
+    /// The connection's current error as a `.database` error.
+    static func error(_ connection: OpaquePointer) -> StrataError {
+        let rc = sqlite3_extended_errcode(connection)
+        let path = sqlite3_db_filename(connection, "main").map { String(cString: $0) } ?? "the database"
+        let hint: String? = switch rc & 0xFF {
+        case 5, 6: SQLiteErrors.busyHint(nil)
+        case 8: SQLiteErrors.readonlyHint
+        case 11, 26: SQLiteErrors.restoreHint(path: path)
+        default: nil
+        }
+        return StrataError(.database, String(cString: sqlite3_errmsg(connection)), hint: hint,
+                           databaseCode: SQLiteErrors.codeName(rc))
+    }
+}

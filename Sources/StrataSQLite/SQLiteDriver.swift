@@ -1,0 +1,341 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Strata
+
+/// The SQLite driver: one connection (a GRDB `DatabaseQueue`) to one database file.
+///
+/// ```swift
+/// let driver = try SQLiteDriver.open(path: "app.db", createIfMissing: true)
+/// try await driver.prepareHistory()
+/// let ms = try await driver.execute(unit)
+/// await driver.close()
+/// ```
+///
+/// What it does and does not do:
+/// - It never changes settings that persist in the file (`journal_mode`, `page_size`,
+///   `auto_vacuum`, `user_version`); it only sets `foreign_keys` (on) and `busy_timeout` on its
+///   own connection.
+/// - It manages transactions itself: `BEGIN IMMEDIATE` … `COMMIT` per unit, never GRDB's
+///   automatic transactions.
+/// - Scripts run through SQLite's own parser (`sqlite3_prepare_v3` with its tail pointer), so
+///   they run exactly as the `sqlite3` shell would run them; see ``execute(_:)`` for how a
+///   script's own `BEGIN`/`COMMIT` is handled.
+public final class SQLiteDriver: DatabaseDriver {
+    /// Always ``DatabaseEngine/sqlite``.
+    public let engine: DatabaseEngine = .sqlite
+    /// `sqlite:<path>`.
+    public let displayName: String
+    /// The path the database was opened with.
+    public let path: String
+    /// The name of the history table.
+    public let historyTable: String
+    /// The name of the append-only audit log table.
+    public let logTable: String
+    /// How long a statement waits for another connection's lock, in seconds.
+    public let busyTimeout: TimeInterval
+
+    let queue: DatabaseQueue
+    let sql: HistorySQL
+    private let state = State()
+
+    /// Mutable bookkeeping: `historyReady` is touched only inside the serial database queue's
+    /// closures; `closed` only under `lock`.
+    private final class State: @unchecked Sendable {
+        var historyReady = false
+        private let lock = NSLock()
+        private var closed = false
+
+        /// Marks the driver closed; `true` the first time.
+        func close() -> Bool {
+            lock.withLock {
+                defer { closed = true }
+                return !closed
+            }
+        }
+
+        var isClosed: Bool { lock.withLock { closed } }
+    }
+
+    private init(path: String, queue: DatabaseQueue, historyTable: String, logTable: String,
+                 busyTimeout: TimeInterval) {
+        self.path = path
+        self.displayName = "sqlite:\(path)"
+        self.queue = queue
+        self.historyTable = historyTable
+        self.logTable = logTable
+        self.busyTimeout = busyTimeout
+        self.sql = HistorySQL(historyTable: historyTable, logTable: logTable)
+    }
+
+    /// Opens a database file.
+    ///
+    /// - Parameters:
+    ///   - path: The file, or `:memory:`.
+    ///   - historyTable: The history table's name.
+    ///   - logTable: The audit log table's name.
+    ///   - createIfMissing: Whether a missing file may be created. Pass `false` for commands that
+    ///     only read (`status`, `list`, `validate`): they must not leave an empty file behind.
+    ///   - readOnly: Open the connection read-only (SQLite `SQLITE_OPEN_READONLY`); every write
+    ///     then fails with `SQLITE_READONLY`.
+    ///   - busyTimeout: Seconds to wait for another connection's lock before `SQLITE_BUSY`.
+    /// - Throws: ``StrataError`` with code `.database` when the file does not exist (and may not be
+    ///   created), is not a database or is damaged (hint: restore a backup), is read-only, or is
+    ///   locked; `.configuration` for bad table names.
+    public static func open(path: String, historyTable: String = StrataInfo.defaultHistoryTable,
+                            logTable: String = "strata_schema_log", createIfMissing: Bool,
+                            readOnly: Bool = false,
+                            busyTimeout: TimeInterval = 5) throws(StrataError) -> SQLiteDriver {
+        guard !historyTable.isEmpty, !logTable.isEmpty,
+              historyTable.lowercased() != logTable.lowercased() else {
+            throw StrataError(.configuration,
+                              "the history table and the log table need two different, non-empty names")
+        }
+        let isFile = path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:")
+        if isFile {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                if !createIfMissing || readOnly {
+                    throw StrataError(.database, "database \(path) does not exist",
+                                      hint: "check the path, or run `strata up` to create the database")
+                }
+            } else if isDirectory.boolValue {
+                throw StrataError(.database, "database \(path) is a directory",
+                                  hint: "give the path of the database file, for example \(path)/app.db")
+            }
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        config.readonly = readOnly
+        config.label = "strata"
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            return SQLiteDriver(path: path, queue: queue, historyTable: historyTable, logTable: logTable,
+                                busyTimeout: busyTimeout)
+        } catch {
+            var mapped = SQLiteErrors.databaseError(error, path: path, busyTimeout: busyTimeout)
+            mapped.message = "cannot open database \(path): \(mapped.message)"
+            throw mapped
+        }
+    }
+
+    /// The SQLite library version, for example `3.40.1`.
+    public var sqliteVersion: String { String(cString: sqlite3_libversion()) }
+
+    // MARK: - DatabaseDriver
+
+    /// Creates the history table, the log table and the log's append-only triggers if they do
+    /// not exist, in one transaction.
+    public func prepareHistory() async throws {
+        try await access { db in
+            try self.prepareHistory(db, force: true)
+        }
+    }
+
+    /// Every history row (ordered by `applied_at`, then version); empty when the table does not
+    /// exist. Creates nothing.
+    public func history() async throws -> [HistoryRecord] {
+        try await reading { db in try self.sql.readHistory(try Self.connection(db)) }
+    }
+
+    /// The audit log, oldest first; empty when the table does not exist. Creates nothing.
+    public func log() async throws -> [LogEntry] {
+        try await reading { db in try self.sql.readLog(try Self.connection(db)) }
+    }
+
+    /// Makes the writes in one `BEGIN IMMEDIATE` transaction, creating the tables first if needed.
+    public func write(_ writes: [HistoryWrite]) async throws {
+        try await access { db in
+            try self.prepareHistory(db, force: false)
+            try self.transaction(db) {
+                do {
+                    try self.sql.write(writes, db)
+                } catch {
+                    throw SQLiteErrors.databaseError(error, path: self.path, busyTimeout: self.busyTimeout,
+                                                     context: "cannot write to \(self.historyTable)")
+                }
+            }
+        }
+    }
+
+    /// Closes the connection; later calls fail with `.database`.
+    public func close() async {
+        if state.close() {
+            try? queue.close()
+        }
+    }
+
+    // MARK: - Helpers for other commands
+
+    /// Whether `PRAGMA foreign_keys` is on for this driver's connection (it is after ``open(path:historyTable:logTable:createIfMissing:readOnly:busyTimeout:)``
+    /// and after every ``execute(_:)``).
+    public func foreignKeysEnabled() async throws -> Bool {
+        try await reading { db in try ForeignKeys.enabled(try Self.connection(db)) }
+    }
+
+    /// The lines of `PRAGMA quick_check`: `["ok"]` when the database is fine.
+    public func quickCheck() async throws -> [String] {
+        try await reading { db in try RawQuery.strings(try Self.connection(db), "PRAGMA quick_check") }
+    }
+
+    /// The lines of `PRAGMA integrity_check` (slower and more thorough than ``quickCheck()``):
+    /// `["ok"]` when the database is fine.
+    public func integrityCheck() async throws -> [String] {
+        try await reading { db in try RawQuery.strings(try Self.connection(db), "PRAGMA integrity_check") }
+    }
+
+    /// The rows of `PRAGMA foreign_key_check` over the whole database; empty when every
+    /// reference has its parent row.
+    public func foreignKeyViolations() async throws -> [SQLiteForeignKeyViolation] {
+        try await reading { db in try ForeignKeys.violations(try Self.connection(db)) }
+    }
+
+    /// Every table, index, view and trigger in `sqlite_master`, except SQLite's internal objects
+    /// (`sqlite_%`) and Strata's history and log tables (with their indexes and triggers);
+    /// ordered by type (table, index, view, trigger), then name.
+    public func schemaObjects() async throws -> [SQLiteSchemaObject] {
+        try await reading { db in
+            var objects: [SQLiteSchemaObject] = []
+            let query = """
+                SELECT type, name, tbl_name, sql FROM sqlite_master
+                WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+                  AND lower(tbl_name) NOT IN (lower(?), lower(?))
+                ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, name
+                """
+            try RawQuery.run(try Self.connection(db), query, [self.historyTable, self.logTable]) {
+                (row: RawQuery.Row) throws(StrataError) in
+                objects.append(SQLiteSchemaObject(type: row.text(0) ?? "", name: row.text(1) ?? "",
+                                                  tableName: row.text(2) ?? "", sql: row.text(3)))
+            }
+            return objects
+        }
+    }
+
+    /// Runs SQL as it is, statement by statement, with no surrounding transaction and no history:
+    /// for tests and maintenance tools, never for migrations. A transaction the SQL leaves open
+    /// is rolled back and reported as an error.
+    /// - Throws: ``StrataError`` located in a pseudo-file `<sql>`.
+    public func executeRaw(_ sqlText: String) async throws {
+        try await access { db in
+            let connection = try Self.connection(db)
+            let runner = ScriptRunner(connection: connection, busyTimeout: self.busyTimeout)
+            defer { db.clearSchemaCache() }
+            do {
+                try runner.run(MigrationScript(path: "<sql>", sql: sqlText), policy: .passThrough)
+            } catch {
+                Self.rollbackIfActive(connection)
+                throw error
+            }
+            if sqlite3_get_autocommit(connection) == 0 {
+                Self.rollbackIfActive(connection)
+                throw StrataError(.database, "the SQL left a transaction open; it was rolled back",
+                                  hint: "end the transaction with COMMIT")
+            }
+        }
+    }
+
+    /// Copies the whole database to `destination` with SQLite's online backup API (consistent
+    /// even with other writers, WAL content included). An existing destination is overwritten.
+    public func backup(to destination: String) async throws {
+        try await access { db in
+            do {
+                let target = try DatabaseQueue(path: destination)
+                defer { try? target.close() }
+                try target.writeWithoutTransaction { targetDb in
+                    try db.backup(to: targetDb)
+                }
+            } catch {
+                throw SQLiteErrors.databaseError(error, path: destination, busyTimeout: self.busyTimeout,
+                                                 context: "cannot back up to \(destination)")
+            }
+        }
+    }
+
+    // MARK: - Internals
+
+    /// Runs `body` on the connection (serially, no automatic transaction), mapping any error that
+    /// is not already a ``StrataError`` to `.database`.
+    func access<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StrataError) -> T {
+        if state.isClosed { throw Self.closedError }
+        do {
+            return try await queue.writeWithoutTransaction(body)
+        } catch {
+            throw SQLiteErrors.databaseError(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Like ``access(_:)`` for reads.
+    func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StrataError) -> T {
+        if state.isClosed { throw Self.closedError }
+        do {
+            return try await queue.read(body)
+        } catch {
+            throw SQLiteErrors.databaseError(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    static let closedError = StrataError(.database, "the database connection is closed")
+
+    static func connection(_ db: Database) throws(StrataError) -> OpaquePointer {
+        guard let connection = db.sqliteConnection else {
+            throw StrataError(.database, "the database connection is closed")
+        }
+        return connection
+    }
+
+    /// Creates the history tables in their own transaction; unless `force`, only the first time.
+    func prepareHistory(_ db: Database, force: Bool) throws {
+        if state.historyReady && !force { return }
+        try transaction(db) {
+            do {
+                try self.sql.createTables(db)
+            } catch {
+                throw SQLiteErrors.databaseError(error, path: self.path, busyTimeout: self.busyTimeout,
+                                                 context: "cannot create the history tables")
+            }
+        }
+        state.historyReady = true
+    }
+
+    /// `BEGIN IMMEDIATE`, `body`, `COMMIT`; `ROLLBACK` when anything throws.
+    func transaction(_ db: Database, _ body: () throws -> Void) throws {
+        let connection = try Self.connection(db)
+        try begin(db)
+        do {
+            try body()
+            try commit(db)
+        } catch {
+            Self.rollbackIfActive(connection)
+            throw error
+        }
+    }
+
+    func begin(_ db: Database) throws {
+        do {
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+        } catch {
+            throw SQLiteErrors.databaseError(error, path: path, busyTimeout: busyTimeout,
+                                             context: "cannot start a write transaction")
+        }
+    }
+
+    func commit(_ db: Database) throws {
+        do {
+            try db.cachedStatement(sql: "COMMIT").execute()
+        } catch let error as DatabaseError {
+            let code = error.extendedResultCode.rawValue
+            let message = error.message ?? "commit failed"
+            throw StrataError(code & 0xFF == 19 ? .migrationFailed : .database, "cannot commit: \(message)",
+                              hint: SQLiteErrors.scriptHint(code: code, message: message, busyTimeout: busyTimeout),
+                              databaseCode: SQLiteErrors.codeName(code))
+        }
+    }
+
+    /// Rolls back when a transaction is still open (SQLite may already have rolled it back).
+    static func rollbackIfActive(_ connection: OpaquePointer) {
+        if sqlite3_get_autocommit(connection) == 0 {
+            _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import StrataCLI
+
+/// The `strata` executable: hands the arguments to ``StrataCommand``.
+@main
+enum StrataTool {
+    static func main() async {
+        await StrataCommand.main(nil)
+    }
+}

@@ -1,0 +1,3 @@
+-- données
+CREATE TABLE café (nom TEXT DEFAULT 'é→😀;');
+  INSERT INTO café VALUES ('naïve');	SELECT '日本語';
