@@ -30,10 +30,19 @@ enum Corpus {
 
         var description: String { name }
 
-        /// The migrations directory of the chain.
-        var directory: URL {
-            let first = steps[0].up.split(separator: "#")[0]
-            return set.appendingPathComponent(String(first)).deletingLastPathComponent()
+        /// The migrations directory of the chain (its first step's).
+        var directory: URL { directories[0] }
+
+        /// The directories the chain's steps come from, in order of first use. goose's
+        /// no-versioning chain applies `migrations/` and then `seed/`.
+        var directories: [URL] {
+            var seen: [URL] = []
+            for step in steps {
+                let file = set.appendingPathComponent(String(step.up.split(separator: "#")[0]))
+                let dir = file.deletingLastPathComponent()
+                if !seen.contains(dir) { seen.append(dir) }
+            }
+            return seen
         }
 
         /// The SQL of a `path` or `path#up` / `path#down` reference, as the plain client runs it.
