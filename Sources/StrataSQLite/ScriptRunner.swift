@@ -19,8 +19,6 @@ struct ScriptRunner {
         case absorb
         /// No surrounding transaction: the script's statements run as written.
         case passThrough
-        /// A verify script: any transaction statement is an error.
-        case forbid
     }
 
     /// Runs every statement of a migration's script; rows returned by statements are ignored,
@@ -31,12 +29,12 @@ struct ScriptRunner {
             try forEachStatement(script, code: .migrationFailed) { stmt, start, end, bytes in
                 let first = SQLScan.skipTrivia(bytes, from: start, to: end)
                 let control = SQLScan.transactionControl(bytes, from: first, to: end)
-                if let control, policy != .passThrough {
+                if let control, policy == .absorb {
                     switch (control, openedByScript) {
-                    case (.begin, nil) where policy == .absorb:
+                    case (.begin, nil):
                         openedByScript = first
                         return
-                    case (.commit, .some) where policy == .absorb:
+                    case (.commit, .some):
                         openedByScript = nil
                         return
                     default:
