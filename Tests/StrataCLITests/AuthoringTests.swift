@@ -117,3 +117,24 @@ struct AuthoringTests {
         #expect(try StrataProcess.sqlite3(tmp.path("a.db"), "SELECT count(*) FROM sqlite_master WHERE name = 'user_preferences';") == "0\n")
     }
 }
+
+/// Flyway's repeatable migrations run after the versioned ones and again whenever they change.
+@Suite("Flyway repeatables")
+struct RepeatableTests {
+    @Test func repeatableRunsAfterVersionedAndAgainWhenChanged() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write([
+            "V1__create_t.sql": "CREATE TABLE t (id INTEGER, v TEXT);\n",
+            "R__t_view.sql": "DROP VIEW IF EXISTS t_view;\nCREATE VIEW t_view AS SELECT id FROM t;\n",
+        ], under: "migrations")
+        var r = try StrataProcess.strata(["-d", "a.db", "up"], in: tmp.url)
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(try StrataProcess.sqlite3(tmp.path("a.db"), "SELECT version, type FROM strata_schema_history ORDER BY applied_at;") == "1|sql\nR__t_view|repeatable\n")
+        r = try StrataProcess.strata(["-d", "a.db", "up"], in: tmp.url)
+        #expect(r.stdout.contains("Nothing to do"), "\(r)")
+        try tmp.write(["R__t_view.sql": "DROP VIEW IF EXISTS t_view;\nCREATE VIEW t_view AS SELECT id, v FROM t;\n"], under: "migrations")
+        r = try StrataProcess.strata(["-d", "a.db", "up"], in: tmp.url)
+        #expect(r.exitCode == 0, "\(r)")
+        #expect(try StrataProcess.sqlite3(tmp.path("a.db"), "SELECT count(*) FROM pragma_table_info('t_view');") == "2\n")
+    }
+}
