@@ -14,8 +14,10 @@ public struct StrataCommand: AsyncParsableCommand {
         version: StrataInfo.version,
         groupedSubcommands: [
             CommandGroup(name: "Migrate", subcommands: [Up.self, Down.self, To.self, Redo.self, Rollback.self]),
-            CommandGroup(name: "Inspect", subcommands: [Status.self, List.self, History.self, Validate.self]),
+            CommandGroup(name: "Inspect", subcommands: [Status.self, List.self, History.self, Validate.self, Verify.self]),
             CommandGroup(name: "Author", subcommands: [Init.self, Create.self]),
+            CommandGroup(name: "Repair", subcommands: [Repair.self, Baseline.self, Adopt.self]),
+            CommandGroup(name: "Backups", subcommands: [Backup.self, Backups.self, Restore.self]),
         ]
     )
 

@@ -11,11 +11,18 @@ extension SQLiteDriver {
     ///    the table-rebuild pattern (create `x_new`, copy, drop `x`, rename) from cascading deletes
     ///    into child tables.
     /// 2. `BEGIN IMMEDIATE`, every statement of the script, the verify script (any row fails), then
-    ///    `PRAGMA foreign_key_check`: a violation the migration introduced fails it. Violations that
-    ///    were already in the database before it ran are left to `strata verify`: they are counted
-    ///    per child/parent table pair, and only a pair whose count grew fails the migration. To keep
-    ///    the common case at one scan, that baseline is taken only when violations are found: the
-    ///    unit is then rolled back and run once more with a count taken right after its `BEGIN`.
+    ///    `PRAGMA foreign_key_check` over the tables the script touched: a violation the migration
+    ///    introduced fails it. The touched tables are recorded by an SQLite authorizer while the
+    ///    script's statements are compiled (trigger bodies included): every table it inserts into,
+    ///    updates, deletes from, creates, drops, alters or renames, or whose indexes it creates or
+    ///    drops. Checked are those of them that have foreign keys, and every table whose foreign
+    ///    keys refer to one of them (`pragma_foreign_key_list`), so a large database is not scanned
+    ///    in full for each migration, and a script that touches nothing checks nothing.
+    ///    Violations that were already in the database before it ran are left to `strata verify`:
+    ///    they are counted per child/parent table pair, and only a pair whose count grew fails the
+    ///    migration. To keep the common case at one check, that baseline is taken only when
+    ///    violations are found: the unit is then rolled back and run once more with a count (of
+    ///    the same tables) taken right after its `BEGIN`.
     /// 3. The history writes, `COMMIT`. On any error, `ROLLBACK`: the unit leaves no trace.
     /// 4. `foreign_keys` is restored to what it was, in every case.
     ///
@@ -32,9 +39,11 @@ extension SQLiteDriver {
     ///
     /// **Non-transactional units** run their statements in autocommit mode, exactly as written
     /// (their own `BEGIN`/`COMMIT` included; a transaction left open is rolled back and is an
-    /// error). Foreign keys are handled as above. The verify script, the foreign-key check and the
-    /// history writes then run in one transaction of their own; when they fail, the script's
-    /// changes stay, and the core records the version as failed.
+    /// error). Foreign keys are handled as above, except that the check covers the whole database
+    /// (its baseline must be taken before the script runs, when the touched tables are not yet
+    /// known). The verify script, the foreign-key check and the history writes then run in one
+    /// transaction of their own; when they fail, the script's changes stay, and the core records
+    /// the version as failed.
     ///
     /// - Throws: ``StrataError`` `.migrationFailed` (SQLite's message, the failing statement's
     ///   `file:line:column` — the exact token for syntax errors — and `SQLITE_<NAME>` as
@@ -43,21 +52,25 @@ extension SQLiteDriver {
     public func execute(_ unit: ExecutionUnit) async throws -> Int {
         try await access { db in
             do {
-                return try self.executeOnQueue(unit, db, eagerBaseline: false)
-            } catch is NeedsForeignKeyBaseline {
-                // Violations were found, and counting them before the script (which costs a scan
+                return try self.executeOnQueue(unit, db, baselineTables: nil)
+            } catch let needed as NeedsForeignKeyBaseline {
+                // Violations were found, and counting them before the script (which costs a check
                 // per migration) was skipped: everything was rolled back, so run the unit again,
-                // this time counting the violations that were already there.
-                return try self.executeOnQueue(unit, db, eagerBaseline: true)
+                // this time counting the violations that were already in the tables it checks.
+                return try self.executeOnQueue(unit, db, baselineTables: needed.tables)
             }
         }
     }
 
     /// Thrown (and caught in ``execute(_:)``) when a transactional unit leaves foreign-key
-    /// violations and no baseline was taken.
-    private struct NeedsForeignKeyBaseline: Error {}
+    /// violations and no baseline was taken; carries the tables that were checked.
+    private struct NeedsForeignKeyBaseline: Error {
+        let tables: [String]
+    }
 
-    private func executeOnQueue(_ unit: ExecutionUnit, _ db: Database, eagerBaseline: Bool) throws -> Int {
+    /// Runs a unit once. `baselineTables` is `nil` on the first attempt (no baseline is taken);
+    /// on the second, the tables whose violations are counted before the script runs.
+    private func executeOnQueue(_ unit: ExecutionUnit, _ db: Database, baselineTables: [String]?) throws -> Int {
         let connection = try Self.connection(db)
         let runner = ScriptRunner(connection: connection, busyTimeout: busyTimeout)
         try prepareHistory(db, force: false)
@@ -76,15 +89,26 @@ extension SQLiteDriver {
         if unit.options.transactional {
             try begin(db)
             do {
-                let baseline = deferForeignKeys && eagerBaseline ? try ForeignKeys.counts(connection) : [:]
+                var baseline: [ForeignKeys.Pair: Int] = [:]
+                if deferForeignKeys, let baselineTables {
+                    baseline = try ForeignKeys.counts(connection, tables: baselineTables)
+                }
                 let start = clock.now
-                try runner.run(unit.script, policy: .absorb)
+                var touched = TouchedTables()
+                if deferForeignKeys {
+                    touched = try TouchedTables.recording(connection) {
+                        try runner.run(unit.script, policy: .absorb)
+                    }
+                } else {
+                    try runner.run(unit.script, policy: .absorb)
+                }
                 let elapsed = Self.milliseconds(clock.now - start)
                 if let verify = unit.verify { try runner.verify(verify) }
-                if deferForeignKeys {
-                    let violations = try ForeignKeys.violations(connection)
+                if deferForeignKeys && !touched.isEmpty {
+                    let tables = try ForeignKeys.tablesToCheck(connection, touched: touched)
+                    let violations = try ForeignKeys.violations(connection, tables: tables)
                     if !violations.isEmpty {
-                        if !eagerBaseline { throw NeedsForeignKeyBaseline() }
+                        guard baselineTables != nil else { throw NeedsForeignKeyBaseline(tables: tables) }
                         try ForeignKeys.check(violations, baseline: baseline, script: unit.script, transactional: true)
                     }
                 }
@@ -164,11 +188,58 @@ enum ForeignKeys {
         return result
     }
 
+    /// The rows of `PRAGMA foreign_key_check(<table>)` for each of `tables` (child tables).
+    static func violations(_ connection: OpaquePointer, tables: [String]) throws(StrataError) -> [SQLiteForeignKeyViolation] {
+        var result: [SQLiteForeignKeyViolation] = []
+        for table in tables {
+            try RawQuery.run(connection, "SELECT * FROM pragma_foreign_key_check(?)", [table]) {
+                (row: RawQuery.Row) throws(StrataError) in
+                result.append(SQLiteForeignKeyViolation(table: row.text(0) ?? "", rowid: row.int64(1),
+                                                        parent: row.text(2) ?? "", foreignKeyIndex: row.int(3) ?? 0))
+            }
+        }
+        return result
+    }
+
+    /// The tables whose foreign keys a script that touched `touched` may have broken: every
+    /// table with a foreign key that is itself touched or refers to a touched table, in
+    /// `sqlite_master` order. Tables without foreign keys have nothing to check; tables the script
+    /// dropped are no longer there.
+    static func tablesToCheck(_ connection: OpaquePointer, touched: TouchedTables) throws(StrataError) -> [String] {
+        // A foreign key needs the REFERENCES keyword, so the LIKE filter only spares the
+        // pragma for tables that cannot have one.
+        let query = """
+            SELECT m.name, f."table" FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
+            WHERE m.type = 'table' AND m.sql LIKE '%references%'
+            """
+        var tables: [String] = []
+        var seen: Set<String> = []
+        try RawQuery.run(connection, query) { (row: RawQuery.Row) throws(StrataError) in
+            guard let child = row.text(0) else { return }
+            let key = child.lowercased()
+            guard !seen.contains(key) else { return }
+            if touched.contains(child) || row.text(1).map(touched.contains) == true {
+                seen.insert(key)
+                tables.append(child)
+            }
+        }
+        return tables
+    }
+
     /// Violations counted per (child table, parent table): rowids and key indexes change when a
-    /// table is rebuilt, so counts are what can be compared across a migration.
-    static func counts(_ connection: OpaquePointer) throws(StrataError) -> [Pair: Int] {
+    /// table is rebuilt, so counts are what can be compared across a migration. With `tables`,
+    /// only those child tables (the ones that exist) are checked; otherwise the whole database.
+    static func counts(_ connection: OpaquePointer, tables: [String]? = nil) throws(StrataError) -> [Pair: Int] {
         var counts: [Pair: Int] = [:]
-        for v in try violations(connection) {
+        let found: [SQLiteForeignKeyViolation]
+        if let tables {
+            var existing: [String] = []
+            for table in tables where try RawQuery.tableExists(connection, table) { existing.append(table) }
+            found = try violations(connection, tables: existing)
+        } else {
+            found = try violations(connection)
+        }
+        for v in found {
             counts[Pair(table: v.table.lowercased(), parent: v.parent.lowercased()), default: 0] += 1
         }
         return counts
@@ -202,5 +273,75 @@ enum ForeignKeys {
                 : "the migration ran outside a transaction, so its changes remain: fix the rows, "
                     + "then run `strata repair`",
             details: details, databaseCode: "SQLITE_CONSTRAINT_FOREIGNKEY")
+    }
+}
+
+/// The tables a script changes, recorded by an SQLite authorizer while its statements are
+/// compiled: targets of `INSERT`, `UPDATE`, `DELETE` (also inside triggers the statement fires),
+/// `CREATE TABLE`, `DROP TABLE`, `ALTER TABLE` (the old name of a rename), and the tables of
+/// created and dropped indexes. Names of the `temp` schema and SQLite's own `sqlite_*` tables are
+/// left out.
+///
+/// A renamed table's new name needs no entry: renaming changes no row, and every table that
+/// refers to the table under its old name (the only references a rename can break) is found
+/// through the old name.
+struct TouchedTables {
+    /// Lowercased names (SQLite compares table names case-insensitively).
+    private(set) var names: Set<String> = []
+
+    var isEmpty: Bool { names.isEmpty }
+
+    func contains(_ table: String) -> Bool { names.contains(table.lowercased()) }
+
+    mutating func insert(_ table: String) {
+        let key = table.lowercased()
+        if !key.hasPrefix("sqlite_") { names.insert(key) }
+    }
+
+    /// Runs `body` with the recording authorizer installed, and removes it afterwards (also when
+    /// `body` throws).
+    ///
+    /// SQLite keeps one authorizer per connection. GRDB installs one when it opens the connection
+    /// (for its observation features and schema cache); it is not restored, because SQLite offers
+    /// no way to read an installed callback back. The driver uses none of those GRDB features, and
+    /// clears GRDB's schema cache itself after every unit. Changing the authorizer expires the
+    /// connection's prepared statements, which SQLite prepares again transparently on their next
+    /// use; no statement is running at either change.
+    static func recording(_ connection: OpaquePointer, _ body: () throws -> Void) throws -> TouchedTables {
+        let recorder = Recorder()
+        let context = Unmanaged.passUnretained(recorder).toOpaque()
+        sqlite3_set_authorizer(connection, { context, action, first, second, third, _ in
+            if let context {
+                Unmanaged<Recorder>.fromOpaque(context).takeUnretainedValue().note(action, first, second, third)
+            }
+            return SQLITE_OK
+        }, context)
+        defer { sqlite3_set_authorizer(connection, nil, nil) }
+        try withExtendedLifetime(recorder) { try body() }
+        return recorder.touched
+    }
+
+    /// The authorizer's context: mutated only on the connection's thread, during one call.
+    private final class Recorder {
+        var touched = TouchedTables()
+
+        func note(_ action: Int32, _ first: UnsafePointer<CChar>?, _ second: UnsafePointer<CChar>?,
+                  _ third: UnsafePointer<CChar>?) {
+            let table: UnsafePointer<CChar>?
+            let schema: UnsafePointer<CChar>?
+            switch action {
+            case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE, SQLITE_CREATE_TABLE, SQLITE_DROP_TABLE:
+                (table, schema) = (first, third)
+            case SQLITE_CREATE_INDEX, SQLITE_DROP_INDEX:
+                (table, schema) = (second, third)
+            case SQLITE_ALTER_TABLE:
+                (table, schema) = (second, first)
+            default:
+                return
+            }
+            guard let table else { return }
+            if let schema, String(cString: schema) == "temp" { return }
+            touched.insert(String(cString: table))
+        }
     }
 }

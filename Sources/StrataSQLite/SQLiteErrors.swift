@@ -36,13 +36,23 @@ enum SQLiteErrors {
         return String(code)
     }
 
+    /// The error code for an SQLite error met while running a statement of a script: `.database`
+    /// (exit 2) when the environment is at fault rather than the SQL — the database is busy,
+    /// read-only, damaged or not a database, its disk is full, or a file cannot be opened or
+    /// written — and `otherwise` (`.migrationFailed`, `.verificationFailed`) for everything else.
+    static func statementErrorCode(_ code: Int32, otherwise: StrataError.Code) -> StrataError.Code {
+        switch code & 0xFF {
+        case 5, 6, 8, 10, 11, 13, 14, 26: return .database
+        default: return otherwise
+        }
+    }
+
     /// The hint Strata gives for an SQLite error met while running a migration's script.
     static func scriptHint(code: Int32, message: String, busyTimeout: Double) -> String? {
         let lower = message.lowercased()
         let primary = code & 0xFF
         if lower.contains("non-constant default") {
-            return "SQLite cannot add a column whose default is not a constant (such as CURRENT_TIMESTAMP): "
-                + "add the column without that default (nullable), then fill it with an UPDATE statement"
+            return nonConstantDefaultHint
         }
         if lower.contains("cannot start a transaction within a transaction")
             || lower.contains("cannot commit - no transaction is active")
@@ -81,8 +91,8 @@ enum SQLiteErrors {
         }
         switch primary {
         case 5, 6: return busyHint(busyTimeout)
-        case 8: return readonlyHint
-        case 11, 26: return nil  // reported with the path by openHint
+        case 8: return readonlyHint(forCode: code)
+        case 11, 26: return nil  // reported with the path by ScriptRunner.currentError
         case 13: return "the disk or the file-size limit is full: free space and run again"
         default: return nil
         }
@@ -93,15 +103,33 @@ enum SQLiteErrors {
         "the script has its own BEGIN/COMMIT: Strata already runs each migration in a transaction; "
         + "remove them, or add `-- strata:no-transaction` to the migration's first lines"
 
+    /// The hint for `Cannot add a column with non-constant default` (seed 000's troubleshooting).
+    static let nonConstantDefaultHint =
+        "SQLite cannot add a column whose default is not a constant (such as CURRENT_TIMESTAMP or "
+        + "(datetime('now'))) to a table that has rows; do it in two steps: "
+        + "1. `ALTER TABLE <table> ADD COLUMN <column> <type>;` (nullable, no default), "
+        + "2. `UPDATE <table> SET <column> = <expression> WHERE <column> IS NULL;`"
+
     /// The hint for SQLITE_READONLY.
     static let readonlyHint =
         "the database is read-only for this process: check the permissions of the database file and "
         + "its directory (for example `chmod 644 <file>` and a writable directory for the journal)"
 
+    /// The hint for an SQLITE_READONLY code: the directory variant says what to fix.
+    static func readonlyHint(forCode code: Int32) -> String {
+        if code == 1544 {  // SQLITE_READONLY_DIRECTORY
+            return "the database's directory is not writable for this process, and SQLite creates its journal "
+                + "file there: make the directory writable (for example `chmod u+w <directory>`); the file itself "
+                + "needs write permission too (`chmod 644 <file>`)"
+        }
+        return readonlyHint
+    }
+
     /// The hint for SQLITE_BUSY and SQLITE_LOCKED.
     static func busyHint(_ timeout: Double?) -> String {
         let waited = timeout.map { " (waited \(formatSeconds($0)) s)" } ?? ""
-        return "another process is using the database\(waited): retry when it is done, or stop the other process"
+        return "another process is using the database\(waited): retry when it is done, stop the other process, "
+            + "or wait longer with --lock-timeout SECONDS"
     }
 
     /// The hint for a damaged or foreign file.
@@ -128,7 +156,7 @@ enum SQLiteErrors {
         let hint: String?
         switch primary {
         case 5, 6: hint = busyHint(busyTimeout)
-        case 8: hint = readonlyHint
+        case 8: hint = readonlyHint(forCode: code)
         case 11, 26: hint = restoreHint(path: path)
         case 14: hint = "check that the path is right and its directory exists and is writable"
         default: hint = nil

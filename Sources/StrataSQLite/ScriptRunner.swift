@@ -135,13 +135,13 @@ struct ScriptRunner {
             hint = SQLiteErrors.restoreHint(path: path)
         }
         return StrataError(
-            code, message, location: script.location(ofUTF8Offset: offset), hint: hint,
-            databaseCode: SQLiteErrors.codeName(rc))
+            SQLiteErrors.statementErrorCode(rc, otherwise: code), message,
+            location: script.location(ofUTF8Offset: offset), hint: hint, databaseCode: SQLiteErrors.codeName(rc))
     }
 
     /// Prepares each statement of `script` in turn and hands it to `body` with its byte range
     /// (from the end of the previous statement, leading whitespace and comments included).
-    private func forEachStatement(
+    func forEachStatement(
         _ script: MigrationScript, code: StrataError.Code,
         _ body: (OpaquePointer, _ start: Int, _ end: Int, UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {

@@ -36,6 +36,15 @@ public protocol DatabaseDriver: Sendable {
     /// Makes history writes in one transaction of their own.
     func write(_ writes: [HistoryWrite]) async throws
 
+    /// Runs one read-only query and returns its rows, each value as text (`nil` for NULL); used
+    /// to read other tools' history tables (`strata adopt`).
+    /// - Throws: ``StrataError`` `.database` when the query fails or would write.
+    func rows(_ sql: String) async throws -> [[String?]]
+
+    /// The column names of a table in the default schema, in order; `nil` when the table does not
+    /// exist. Creates nothing.
+    func tableColumns(_ table: String) async throws -> [String]?
+
     /// Closes the connection.
     func close() async
 }

@@ -15,11 +15,12 @@ extension StrataCommand {
         @ParentCommand var root: StrataCommand
         @Option(help: "Stop after applying this version.") var target: MigrationVersion?
         @Flag(help: "Print the plan and the SQL without changing the database.") var dryRun = false
+        @Flag(help: "Do not back up the database first.") var noBackup = false
         @Flag(help: "Apply pending migrations older than the newest applied one.") var allowOutOfOrder = false
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                try await MigrationRun.perform(.up(target: target, allowOutOfOrder: allowOutOfOrder), dryRun: dryRun, context: context)
+                try await MigrationRun.perform(.up(target: target, allowOutOfOrder: allowOutOfOrder), dryRun: dryRun, backup: !noBackup, context: context)
             }
         }
     }
@@ -38,6 +39,7 @@ extension StrataCommand {
         @Option(help: "Roll back every migration newer than this version.") var target: MigrationVersion?
         @Flag(help: "Roll back every applied migration.") var all = false
         @Flag(help: "Print the plan and the SQL without changing the database.") var dryRun = false
+        @Flag(help: "Do not back up the database first.") var noBackup = false
 
         func validate() throws {
             if [steps != nil, target != nil, all].filter({ $0 }).count > 1 {
@@ -49,7 +51,7 @@ extension StrataCommand {
         func run() async throws {
             let extent: MigrationRequest.DownExtent = all ? .all : target.map { .target($0) } ?? .steps(steps ?? 1)
             try await runCommand(global, parent: root.global) { context in
-                try await MigrationRun.perform(.down(extent), dryRun: dryRun, context: context)
+                try await MigrationRun.perform(.down(extent), dryRun: dryRun, backup: !noBackup, context: context)
             }
         }
     }
@@ -64,6 +66,7 @@ extension StrataCommand {
         @Argument(help: "The version to end at.") var target: MigrationVersion?
         @Option(name: .customLong("version"), help: "The version to end at.") var versionOption: MigrationVersion?
         @Flag(help: "Print the plan and the SQL without changing the database.") var dryRun = false
+        @Flag(help: "Do not back up the database first.") var noBackup = false
 
         func validate() throws {
             if target == nil && versionOption == nil { throw ValidationError("give the version: strata to <version>") }
@@ -73,7 +76,7 @@ extension StrataCommand {
         func run() async throws {
             let version = (target ?? versionOption)!
             try await runCommand(global, parent: root.global) { context in
-                try await MigrationRun.perform(.to(version), dryRun: dryRun, context: context)
+                try await MigrationRun.perform(.to(version), dryRun: dryRun, backup: !noBackup, context: context)
             }
         }
     }
@@ -86,10 +89,11 @@ extension StrataCommand {
         @OptionGroup(title: "Global Options") var global: GlobalOptions
         @ParentCommand var root: StrataCommand
         @Flag(help: "Print the plan and the SQL without changing the database.") var dryRun = false
+        @Flag(help: "Do not back up the database first.") var noBackup = false
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                try await MigrationRun.perform(.redo, dryRun: dryRun, context: context)
+                try await MigrationRun.perform(.redo, dryRun: dryRun, backup: !noBackup, context: context)
             }
         }
     }
@@ -104,10 +108,11 @@ extension StrataCommand {
         @Argument(help: "The version or name of the migration.") var migration: String
         @Flag(help: "Roll it back even though newer migrations are applied.") var force = false
         @Flag(help: "Print the plan and the SQL without changing the database.") var dryRun = false
+        @Flag(help: "Do not back up the database first.") var noBackup = false
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                try await MigrationRun.perform(.rollback(migration, force: force), dryRun: dryRun, context: context)
+                try await MigrationRun.perform(.rollback(migration, force: force), dryRun: dryRun, backup: !noBackup, context: context)
             }
         }
     }

@@ -1,56 +1,91 @@
 import Foundation
 import Strata
+import StrataSQLite
 
 /// The shared body of `up`, `down`, `to`, `redo` and `rollback`: load, plan, confirm, run, report.
 enum MigrationRun {
-    static func perform(_ request: MigrationRequest, dryRun: Bool, context: CommandContext) async throws {
-        let console = context.console
+    static func perform(_ request: MigrationRequest, dryRun: Bool, backup: Bool = true, context: CommandContext) async throws {
         let loaded = try context.loadMigrations()
-        let driver = try context.openDriver(mutating: !dryRun)
-        defer { if let driver { Task { await driver.close() } } }
-        let verb = request.isUpward ? "apply" : "run"
-
-        // A dry run against a database that does not exist yet plans against an empty history.
-        let plan: Plan
-        let currentBefore: String?
-        if let driver {
-            let planner = try await Migrator(driver: driver, migrations: loaded.migrations, historyTable: context.historyTable).planner()
-            plan = try planner.plan(request)
-            currentBefore = planner.currentVersion
-        } else {
-            let planner = Planner(migrations: loaded.migrations, records: [], engine: context.database.engine,
-                                  historyTable: context.historyTable)
-            plan = try planner.plan(request)
-            currentBefore = nil
-        }
-        for warning in plan.warnings { console.warning(warning) }
-
         if dryRun {
-            renderDryRun(plan, context: context, current: currentBefore)
+            try await preview(request, loaded: loaded, context: context)
             return
         }
-        guard let driver else { return }
+        // Plan inside the lock: a runner that waited for another one sees what that one applied.
+        try await RunLock.with(context) {
+            guard let driver = try context.openDriver(mutating: true) else { return }
+            defer { Task { await driver.close() } }
+            try await run(request, loaded: loaded, driver: driver, backup: backup, context: context)
+        }
+    }
+
+    /// Dry run: plan against the database (or an empty history when it does not exist) and print.
+    private static func preview(_ request: MigrationRequest, loaded: LoadedMigrations, context: CommandContext) async throws {
+        let driver = try context.openDriver(mutating: false)
+        defer { if let driver { Task { await driver.close() } } }
+        let planner = Planner(migrations: loaded.migrations, records: try await driver?.history() ?? [],
+                              engine: context.database.engine, historyTable: context.historyTable)
+        let plan = try planner.plan(request)
+        for warning in plan.warnings { context.console.warning(warning) }
+        renderDryRun(plan, context: context, current: planner.currentVersion)
+    }
+
+    private static func run(_ request: MigrationRequest, loaded: LoadedMigrations, driver: any DatabaseDriver,
+                            backup: Bool, context: CommandContext) async throws {
+        let console = context.console
+        let migrator = Migrator(driver: driver, migrations: loaded.migrations, historyTable: context.historyTable)
+        let planner = try await migrator.planner()
+        let plan = try planner.plan(request)
+        for warning in plan.warnings { console.warning(warning) }
         if plan.isEmpty {
-            report(steps: [], plan: plan, current: currentBefore, context: context)
+            report(steps: [], plan: plan, current: planner.currentVersion, context: context)
             return
         }
         try context.confirmIfProtected(planSummary(plan, context: context))
+        let backupPath = backup ? try await takeBackup(driver, current: planner.currentVersion, context: context) : nil
+        let verb = request.isUpward ? "apply" : "run"
         console.progress("Migrating \(context.databaseLabel): \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") to \(verb)")
-        let migrator = Migrator(driver: driver, migrations: loaded.migrations, historyTable: context.historyTable)
         let result = try await migrator.execute(plan) { event in
             switch event {
             case let .stepFinished(step, index, total, ms):
                 let verb = step.direction == .up ? "applied" : "rolled back"
                 console.progress("  [\(index)/\(total)] \(verb) \(step.version) \(step.description) (\(ms) ms)")
             case let .stepFailed(step, _):
-                console.progress("  failed \(step.direction == .up ? "to apply" : "to roll back") \(step.version) \(step.description); it was rolled back")
+                let outcome = step.options.transactional ? "it was rolled back" : "it ran outside a transaction and may be partly applied"
+                console.progress("  failed \(step.direction == .up ? "to apply" : "to roll back") \(step.version) \(step.description); \(outcome)")
             case .warning(let text):
                 console.warning(text)
             case .planned, .stepStarted:
                 break
             }
         }
-        report(steps: result.steps, plan: plan, current: result.currentVersion, context: context)
+        try await checkIntegrity(driver)
+        report(steps: result.steps, plan: plan, current: result.currentVersion, backup: backupPath, context: context)
+    }
+
+    /// The pre-migration backup (SQLite): online, integrity-checked, the newest `keep` kept (SPEC §5).
+    /// A database with no history yet has nothing worth saving beyond its file, which is still backed up.
+    private static func takeBackup(_ driver: any DatabaseDriver, current: String?, context: CommandContext) async throws -> String? {
+        guard context.database.engine == .sqlite, let path = context.database.path else { return nil }
+        // A read-only database would fail at its first write anyway; say so before writing a backup.
+        if access(path, W_OK) != 0 {
+            throw StrataError(.database, "attempt to write a readonly database: \(path) is not writable for this user",
+                              hint: "fix the permissions, for example `chmod 644 \(path)` as its owner (its directory must be writable too)",
+                              databaseCode: "SQLITE_READONLY")
+        }
+        let backups = try BackupSupport.backups(context, compress: nil)
+        let file = try await backups.create(label: current, reason: "pre-migration")
+        context.console.progress("Backed up \(context.database.redacted) to \(file.path)")
+        return file.path
+    }
+
+    /// `PRAGMA quick_check` after a run that changed the database (SPEC §5).
+    static func checkIntegrity(_ driver: any DatabaseDriver) async throws {
+        guard let sqlite = driver as? SQLiteDriver else { return }
+        let result = try await sqlite.quickCheck()
+        guard result != ["ok"] else { return }
+        throw StrataError(.verificationFailed, "quick_check found problems after the run",
+                          hint: "run `strata verify --full`; restore the newest backup if the database is damaged",
+                          details: Array(result.prefix(10)))
     }
 
     static func planSummary(_ plan: Plan, context: CommandContext) -> String {
@@ -96,7 +131,8 @@ enum MigrationRun {
         }
     }
 
-    private static func report(steps: [RunReport.Step], plan: Plan, current: String?, context: CommandContext) {
+    private static func report(steps: [RunReport.Step], plan: Plan, current: String?, backup: String? = nil,
+                               context: CommandContext) {
         let console = context.console
         func entries(_ dir: PlanStep.Direction) -> JSONValue {
             .array(steps.filter { $0.direction == dir }.map { s in
@@ -108,7 +144,7 @@ enum MigrationRun {
             ("database", .string(context.databaseLabel)),
             ("applied", entries(.up)),
             ("rolled_back", entries(.down)),
-            ("backup", nil),
+            ("backup", .optional(backup)),
             ("current_version", .optional(current)),
             ("warnings", .array(plan.warnings.map(JSONValue.string))),
         ]))

@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import Strata
+import StrataSQLite
+
+extension StrataCommand {
+    struct Backup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take an online backup of the SQLite database now.",
+            discussion: """
+            The backup is consistent even while other processes write, is checked with PRAGMA \
+            integrity_check, and goes to the backups directory (backups.dir in strata.yml, default \
+            `backups` beside the database) as <name>_pre_v<version>_<UTC time>.db, keeping the newest \
+            backups.keep (default 10). Example: strata backup --compress
+            """)
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+        @Option(help: ArgumentHelp("Write the backup to exactly this file instead of the backups directory (no pruning).",
+                                   valueName: "file"))
+        var output: String?
+        @Flag(help: "Compress the backup with gzip (default: backups.compress in strata.yml).") var compress = false
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let backups = try BackupSupport.backups(context, compress: compress ? true : nil)
+                let path = backups.databasePath
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw StrataError(.database, "database \(path) does not exist, so there is nothing to back up",
+                                      hint: "check the database given with --database (or the config file)")
+                }
+                let version = await BackupSupport.currentVersion(context)
+                let file: BackupFile
+                if let output {
+                    file = try await backups.create(at: output, label: version, compress: backups.compress, reason: "manual")
+                } else {
+                    file = try await backups.create(label: version, reason: "manual")
+                }
+                let console = context.console
+                console.json(.object([
+                    ("database", .string(context.databaseLabel)),
+                    ("backup", BackupSupport.json(file)),
+                ]))
+                console.line("Backed up \(context.databaseLabel) (version \(file.versionLabel ?? "0")) to \(file.path)")
+                console.line("  \(BackupSupport.size(file.size))\(file.compressed ? ", gzip" : ""), integrity check ok")
+                if output == nil {
+                    console.progress("Keeping the newest \(backups.keep) backups in \(backups.directory)")
+                }
+            }
+        }
+    }
+
+    struct Backups: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the backups of the SQLite database, newest first.",
+            discussion: "Example: strata backups --format json")
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let backups = try BackupSupport.backups(context, compress: nil)
+                let files = try backups.list()
+                let console = context.console
+                console.json(.object([
+                    ("database", .string(context.databaseLabel)),
+                    ("backups", .array(files.map(BackupSupport.json))),
+                ]))
+                console.line("Backups of \(context.databaseLabel) in \(backups.directory) (\(files.count), keeping the newest \(backups.keep)):")
+                if files.isEmpty {
+                    console.line("  (none; `strata backup` takes one)")
+                    return
+                }
+                let rows = files.map { f in
+                    [f.fileName, BackupSupport.size(f.size), f.versionLabel ?? "?", f.createdAtText]
+                }
+                let headers = ["FILE", "SIZE", "VERSION", "CREATED (UTC)"]
+                var widths = headers.map(\.count)
+                for row in rows {
+                    for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+                }
+                func format(_ cells: [String]) -> String {
+                    cells.enumerated().map { i, cell in
+                        i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    }.joined(separator: "  ")
+                }
+                console.line("  " + format(headers))
+                for row in rows { console.line("  " + format(row)) }
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the SQLite database with a backup.",
+            discussion: """
+            The file (.db, or .db.gz) must pass PRAGMA integrity_check; the current database is \
+            backed up first (reason pre-restore), then replaced atomically, and its stale -wal and \
+            -shm files are removed. Stop the applications using the database first. \
+            Example: strata restore backups/app_pre_v003_20261121T104000123Z.db
+            """)
+
+        @OptionGroup(title: "Global Options") var global: GlobalOptions
+        @ParentCommand var root: StrataCommand
+        @Argument(help: ArgumentHelp("The backup file to restore.", valueName: "file")) var file: String
+
+        func run() async throws {
+            try await runCommand(global, parent: root.global) { context in
+                let backups = try BackupSupport.backups(context, compress: nil)
+                let path = backups.databasePath
+                let exists = FileManager.default.fileExists(atPath: path)
+                try context.confirmIfProtected("""
+                    Restore \(context.databaseLabel) from \(file).
+                    \(exists ? "The current database is backed up to \(backups.directory) first, then replaced." : "The database does not exist yet; it is created from the backup.")
+                    """)
+                let version = exists ? await BackupSupport.currentVersion(context) : nil
+                // Refuses (exit 4 after --lock-timeout) while another runner is migrating.
+                let result = try await RunLock.with(context) {
+                    try await backups.restore(from: file, currentVersionLabel: version)
+                }
+                let console = context.console
+                console.json(.object([
+                    ("database", .string(context.databaseLabel)),
+                    ("restored", BackupSupport.json(result.restored)),
+                    ("safety_backup", result.safetyBackup.map(BackupSupport.json) ?? .null),
+                ]))
+                let restored = result.restored
+                console.line("Restored \(context.databaseLabel) from \(restored.path)"
+                             + (restored.versionLabel.map { " (taken at version \($0), \(restored.createdAtText))" } ?? ""))
+                if let safety = result.safetyBackup {
+                    if safety.damaged {
+                        console.warning("the database being replaced failed its integrity check; its files were copied as they were to \(safety.path)")
+                    } else {
+                        console.line("The database as it was (version \(safety.versionLabel ?? "0")) is saved in \(safety.path)")
+                    }
+                }
+                console.progress("Next: `strata status` shows the restored version and what is pending")
+            }
+        }
+    }
+}
+
+/// Shared pieces of `backup`, `backups` and `restore`.
+enum BackupSupport {
+    /// The backups of the context's SQLite database, configured from `strata.yml` (`backups`).
+    /// - Throws: ``StrataError`` `.configuration` for PostgreSQL (not supported yet) and a bad `keep`.
+    static func backups(_ context: CommandContext, compress: Bool?) throws(StrataError) -> SQLiteBackups {
+        guard context.database.engine == .sqlite, let path = context.database.path else {
+            throw StrataError(.configuration, "backups are not supported for PostgreSQL yet (\(context.database.redacted))",
+                              hint: "use pg_dump and pg_restore; `strata backup`, `backups` and `restore` work with SQLite databases")
+        }
+        let settings = context.config.backups
+        if let keep = settings.keep, keep < 1 {
+            throw StrataError(.configuration, "backups.keep must be at least 1 (it is \(keep))",
+                              hint: "set `backups: { keep: 10 }` in strata.yml")
+        }
+        return SQLiteBackups(databasePath: path, directory: settings.dir, keep: settings.keep ?? 10,
+                             compress: compress ?? settings.compress ?? false,
+                             busyTimeout: context.options.lockTimeout ?? context.config.lockTimeout ?? 60)
+    }
+
+    /// The database's current version for a backup's name: `nil` when nothing is applied,
+    /// `unknown` when the history cannot be read (a damaged database, for example).
+    static func currentVersion(_ context: CommandContext) async -> String? {
+        guard let path = context.database.path else { return nil }
+        do {
+            let driver = try SQLiteDriver.open(path: path, historyTable: context.historyTable,
+                                               logTable: StrataInfo.logTable(forHistoryTable: context.historyTable),
+                                               createIfMissing: false, readOnly: true,
+                                               busyTimeout: context.options.lockTimeout ?? context.config.lockTimeout ?? 60)
+            let records: [HistoryRecord]
+            do {
+                records = try await driver.history()
+            } catch {
+                await driver.close()
+                return "unknown"
+            }
+            await driver.close()
+            return Planner(migrations: [], records: records, engine: .sqlite, historyTable: context.historyTable).currentVersion
+        } catch {
+            return "unknown"
+        }
+    }
+
+    /// `{"path", "size", "version", "created_at", "compressed"}`.
+    static func json(_ file: BackupFile) -> JSONValue {
+        .object([
+            ("path", .string(file.path)),
+            ("size", .int(file.size)),
+            ("version", .optional(file.versionLabel)),
+            ("created_at", .string(file.createdAtText)),
+            ("compressed", .bool(file.compressed)),
+        ])
+    }
+
+    /// `812 B`, `12.0 KiB`, `3.4 MiB`.
+    static func size(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        var value = Double(bytes) / 1024
+        for unit in ["KiB", "MiB", "GiB"] {
+            if value < 1024 || unit == "GiB" { return String(format: "%.1f", value) + " " + unit }
+            value /= 1024
+        }
+        return "\(bytes) B"
+    }
+}

@@ -1,0 +1,27 @@
+import Strata
+import StrataSQLite
+
+/// The runner lock around mutating commands: one runner at a time per database (SPEC §5).
+enum RunLock {
+    /// Runs `body` holding the database's lock; waits up to `--lock-timeout` (default 60 s),
+    /// then fails with exit 4 naming the holder. Released on success, error and cancellation.
+    static func with<T: Sendable>(_ context: CommandContext, _ body: () async throws -> T) async throws -> T {
+        let timeout = context.options.lockTimeout ?? context.config.lockTimeout ?? 60
+        switch context.database.engine {
+        case .sqlite:
+            let console = context.console
+            return try await SQLiteLockFile.withLock(
+                databasePath: context.database.path!, timeout: timeout,
+                onWait: { holder in console.note("waiting for the lock held by \(holder) (up to \(Int(timeout)) s)…") },
+                onTakeover: { lock in if let notice = lock.staleLockNotice { console.warning(notice) } },
+                body)
+        case .postgres:
+            return try await body()
+        }
+    }
+
+    /// `body` under the lock when `locked`, else as it is (dry runs take no lock).
+    static func with<T: Sendable>(_ context: CommandContext, when locked: Bool, _ body: () async throws -> T) async throws -> T {
+        locked ? try await with(context, body) : try await body()
+    }
+}
