@@ -144,12 +144,8 @@ enum MaintenanceOutput {
         for warning in plan.warnings { context.console.warning(warning) }
         if !dryRun && !plan.isEmpty {
             try context.confirmIfProtected(summary(plan, command: command, context: context))
-            if context.database.engine == .sqlite {
-                let backups = try BackupSupport.backups(context, compress: nil)
-                let current = Planner(migrations: [], records: try await driver.history(), engine: .sqlite).currentVersion
-                let file = try await backups.create(label: current, reason: "pre-\(command)")
-                context.console.progress("Backed up \(context.database.redacted) to \(file.path)")
-            }
+            let current = Planner(migrations: [], records: try await driver.history(), engine: context.database.engine).currentVersion
+            _ = try await BackupSupport.beforeChange(context, current: current, reason: "pre-\(command)")
             try await driver.prepareHistory()
             try await driver.write(plan.writes)
         }

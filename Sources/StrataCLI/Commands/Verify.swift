@@ -32,7 +32,7 @@ extension StrataCommand {
                 let driver = try SQLiteDriver.open(
                     path: path, historyTable: context.historyTable,
                     logTable: StrataInfo.logTable(forHistoryTable: context.historyTable), createIfMissing: false,
-                    busyTimeout: context.options.lockTimeout ?? context.config.lockTimeout ?? 60)
+                    busyTimeout: context.lockTimeout)
                 let checks: [VerifyCheck]
                 do {
                     checks = try await runChecks(driver, context)

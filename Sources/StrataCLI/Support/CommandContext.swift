@@ -15,6 +15,10 @@ struct CommandContext: Sendable {
     let migrationsPath: String
     let historyTable: String
 
+    /// Seconds to wait for the runner lock and for SQLite's busy lock: `--lock-timeout`, then
+    /// `lock_timeout` in strata.yml, then 60.
+    var lockTimeout: Double { options.lockTimeout ?? config.lockTimeout ?? 60 }
+
     /// Whether no database was named anywhere and the embedded default is used.
     var databaseIsDefault: Bool { databaseSource == "default" }
 
@@ -86,7 +90,7 @@ struct CommandContext: Sendable {
     func openDriver(mutating: Bool) throws(StrataError) -> (any DatabaseDriver)? {
         if databaseIsDefault && mutating { console.note("note: no database given; using the embedded default \(database.redacted)") }
         return try DriverRegistry.open(database, historyTable: historyTable, createIfMissing: mutating,
-                                       busyTimeout: options.lockTimeout ?? config.lockTimeout ?? 60)
+                                       busyTimeout: lockTimeout)
     }
 
     /// Status against the database, or against an empty history when the database does not exist yet.

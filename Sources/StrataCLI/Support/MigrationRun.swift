@@ -1,4 +1,3 @@
-import Foundation
 import Strata
 import StrataSQLite
 
@@ -41,7 +40,7 @@ enum MigrationRun {
             return
         }
         try context.confirmIfProtected(planSummary(plan, context: context))
-        let backupPath = backup ? try await takeBackup(driver, current: planner.currentVersion, context: context) : nil
+        let backupPath = backup ? try await BackupSupport.beforeChange(context, current: planner.currentVersion, reason: "pre-migration") : nil
         let verb = request.isUpward ? "apply" : "run"
         console.progress("Migrating \(context.databaseLabel): \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") to \(verb)")
         let result = try await migrator.execute(plan) { event in
@@ -60,22 +59,6 @@ enum MigrationRun {
         }
         try await checkIntegrity(driver)
         report(steps: result.steps, plan: plan, current: result.currentVersion, backup: backupPath, context: context)
-    }
-
-    /// The pre-migration backup (SQLite): online, integrity-checked, the newest `keep` kept (SPEC §5).
-    /// A database with no history yet has nothing worth saving beyond its file, which is still backed up.
-    private static func takeBackup(_ driver: any DatabaseDriver, current: String?, context: CommandContext) async throws -> String? {
-        guard context.database.engine == .sqlite, let path = context.database.path else { return nil }
-        // A read-only database would fail at its first write anyway; say so before writing a backup.
-        if access(path, W_OK) != 0 {
-            throw StrataError(.database, "attempt to write a readonly database: \(path) is not writable for this user",
-                              hint: "fix the permissions, for example `chmod 644 \(path)` as its owner (its directory must be writable too)",
-                              databaseCode: "SQLITE_READONLY")
-        }
-        let backups = try BackupSupport.backups(context, compress: nil)
-        let file = try await backups.create(label: current, reason: "pre-migration")
-        context.console.progress("Backed up \(context.database.redacted) to \(file.path)")
-        return file.path
     }
 
     /// `PRAGMA quick_check` after a run that changed the database (SPEC §5).

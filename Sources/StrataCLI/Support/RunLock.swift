@@ -6,7 +6,7 @@ enum RunLock {
     /// Runs `body` holding the database's lock; waits up to `--lock-timeout` (default 60 s),
     /// then fails with exit 4 naming the holder. Released on success, error and cancellation.
     static func with<T: Sendable>(_ context: CommandContext, _ body: () async throws -> T) async throws -> T {
-        let timeout = context.options.lockTimeout ?? context.config.lockTimeout ?? 60
+        let timeout = context.lockTimeout
         switch context.database.engine {
         case .sqlite:
             let console = context.console
