@@ -18,6 +18,7 @@ public struct StrataCommand: AsyncParsableCommand {
             CommandGroup(name: "Author", subcommands: [Init.self, Create.self]),
             CommandGroup(name: "Repair", subcommands: [Repair.self, Baseline.self, Adopt.self]),
             CommandGroup(name: "Backups", subcommands: [Backup.self, Backups.self, Restore.self]),
+            CommandGroup(name: "Schema", subcommands: [Lint.self, Rehearse.self, Dump.self, Load.self, Diff.self]),
         ]
     )
 

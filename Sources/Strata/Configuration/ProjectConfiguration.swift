@@ -41,6 +41,9 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var backups: Backups
     /// Seconds to wait for the lock.
     public var lockTimeout: Double?
+    /// `lint: {block_on: error|warning}`: `strata up` refuses to run when the linter finds this
+    /// severity or worse in a pending migration; `nil` (the default) only prints the findings.
+    public var lintBlockOn: LintSeverity?
     /// Environments by name.
     public var environments: [String: Environment]
     /// The file it came from.
@@ -119,6 +122,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                                                hint: "known keys: dir, keep, compress")
                     }
                 }
+            case "lint": config.lintBlockOn = try LintSettings.blockOn(v, path: path)
             case "environments":
                 guard let envs = v.mapping else {
                     throw StrataError(.invalidMetadata, "'environments' must be a mapping of names", location: YAMLErrors.location(v, file: path))
@@ -144,7 +148,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 }
             default:
                 throw StrataError(.invalidMetadata, "unknown key '\(key)'", location: YAMLErrors.location(k, file: path),
-                                  hint: "known keys: migrations, history_table, backups, lock_timeout, environments")
+                                  hint: "known keys: migrations, history_table, backups, lock_timeout, lint, environments")
             }
         }
         return config

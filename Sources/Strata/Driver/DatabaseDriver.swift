@@ -45,6 +45,13 @@ public protocol DatabaseDriver: Sendable {
     /// exist. Creates nothing.
     func tableColumns(_ table: String) async throws -> [String]?
 
+    /// The schema as a normalised snapshot, without Strata's history tables (default: unsupported).
+    func schemaSnapshot() async throws -> SchemaSnapshot
+
+    /// A throwaway database on the same server or engine: a copy of this one, or empty
+    /// (default: unsupported). See ``ScratchDatabase``.
+    func makeScratchDatabase(copyingContents: Bool) async throws -> ScratchDatabase
+
     /// Closes the connection.
     func close() async
 }

@@ -35,6 +35,7 @@ enum MigrationRun {
         let planner = try await migrator.planner()
         let plan = try planner.plan(request)
         for warning in plan.warnings { console.warning(warning) }
+        try UpLint.check(plan, planner: planner, context: context)
         if plan.isEmpty {
             report(steps: [], plan: plan, current: planner.currentVersion, context: context)
             return

@@ -1,0 +1,24 @@
+import Foundation
+import Strata
+import StrataSQLite
+
+/// The linter run of `strata up`: pending migrations are linted (tables created earlier in the
+/// same run count as new), findings are printed on stderr, and the run is refused only when
+/// `lint: {block_on: …}` in strata.yml says so.
+enum UpLint {
+    /// Lints the up steps of `plan`; throws `validation_failed` (exit 3) when a finding reaches
+    /// the configured `block_on` severity.
+    static func check(_ plan: Plan, planner: Planner, context: CommandContext) throws(StrataError) {
+        let pending = plan.steps.filter { $0.direction == .up }.compactMap(\.migration)
+        guard !pending.isEmpty else { return }
+        let applied = planner.migrations.filter { planner.record(for: $0)?.isInEffect == true }
+        let linter = Linter(engine: planner.engine, sqliteVersion: SQLiteDriver.linkedLibraryVersion, scope: .run)
+        let diagnostics = linter.lint(pending, context: applied)
+        guard !diagnostics.isEmpty else { return }
+        Console.write(LintOutput.warnings(diagnostics), to: FileHandle.standardError)
+        if let block = context.config.lintBlockOn, diagnostics.contains(where: { $0.severity >= block }) {
+            throw StrataError(.validationFailed, "lint found \(block.rawValue)s in the pending migrations (lint.block_on: \(block.rawValue) in strata.yml)",
+                              hint: "fix the statements, or add `-- strata:lint-ignore CODE` on the line before one you have checked")
+        }
+    }
+}
