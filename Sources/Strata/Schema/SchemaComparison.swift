@@ -8,43 +8,23 @@
 public enum SchemaComparison {
     /// What changed from `before` to `after`, ordered by kind of object, then name.
     public static func differences(from before: SchemaSnapshot, to after: SchemaSnapshot) -> [SchemaDifference] {
-        var result: [SchemaDifference] = []
-        result += compare(before.others, after.others, key: { "\($0.kind) \($0.name)" }) { a, b in
-            a.normalizedDefinition == b.normalizedDefinition ? [] :
-                [SchemaDifference(kind: .other, name: "\(a.kind) \(a.name)", change: .changed,
-                                  before: a.normalizedDefinition, after: b.normalizedDefinition)]
-        } describe: { object, change in
-            SchemaDifference(kind: .other, name: "\(object.kind) \(object.name)", change: change,
-                             before: change == .removed ? object.normalizedDefinition : nil,
-                             after: change == .added ? object.normalizedDefinition : nil)
-        }
+        var result = byDefinition(before.others, after.others, kind: .other, name: { "\($0.kind) \($0.name)" },
+                                  definition: \.normalizedDefinition, caseSensitive: true)
         result += compare(before.tables, after.tables, key: \.name, same: tableDifferences) { table, change in
             let summary = "\(table.columns.count) column\(table.columns.count == 1 ? "" : "s")"
             return SchemaDifference(kind: .table, name: table.name, change: change,
                                     before: change == .removed ? summary : nil, after: change == .added ? summary : nil)
         }
-        result += compare(before.indexes, after.indexes, key: \.name) { a, b in
-            a.specification.uppercased() == b.specification.uppercased() ? [] :
-                [SchemaDifference(kind: .index, name: a.name, change: .changed, before: a.specification, after: b.specification)]
-        } describe: { index, change in
-            SchemaDifference(kind: .index, name: index.name, change: change,
-                             before: change == .removed ? index.specification : nil, after: change == .added ? index.specification : nil)
-        }
-        result += objects(before.views, after.views, kind: .view)
-        result += objects(before.triggers, after.triggers, kind: .trigger)
+        result += byDefinition(before.indexes, after.indexes, kind: .index, name: \.name, definition: \.specification)
+        result += byDefinition(before.views, after.views, kind: .view, name: \.name, definition: \.normalizedDefinition,
+                               caseSensitive: true, showAddedOrRemoved: false)
+        result += byDefinition(before.triggers, after.triggers, kind: .trigger, name: \.name, definition: \.normalizedDefinition,
+                               caseSensitive: true, showAddedOrRemoved: false)
         return result
     }
 
     private static func tableDifferences(_ a: SchemaSnapshot.Table, _ b: SchemaSnapshot.Table) -> [SchemaDifference] {
-        var result = compare(a.columns, b.columns, key: \.name) { x, y in
-            x.specification.uppercased() == y.specification.uppercased() ? [] :
-                [SchemaDifference(kind: .column, name: "\(a.name).\(x.name)", change: .changed,
-                                  before: x.specification, after: y.specification)]
-        } describe: { column, change in
-            SchemaDifference(kind: .column, name: "\(a.name).\(column.name)", change: change,
-                             before: change == .removed ? column.specification : nil,
-                             after: change == .added ? column.specification : nil)
-        }
+        var result = byDefinition(a.columns, b.columns, kind: .column, name: { "\(a.name).\($0.name)" }, definition: \.specification)
         result += sets(a.constraints, b.constraints, kind: .constraint, table: a.name)
         result += sets(a.options, b.options, kind: .option, table: a.name)
         return result
@@ -56,12 +36,19 @@ public enum SchemaComparison {
             + b.filter { !left.contains($0.uppercased()) }.map { SchemaDifference(kind: kind, name: "\(table): \($0)", change: .added) }
     }
 
-    private static func objects(_ a: [SchemaSnapshot.Object], _ b: [SchemaSnapshot.Object], kind: SchemaDifference.ObjectKind) -> [SchemaDifference] {
-        compare(a, b, key: \.name) { x, y in
-            x.normalizedDefinition == y.normalizedDefinition ? [] :
-                [SchemaDifference(kind: kind, name: x.name, change: .changed, before: x.normalizedDefinition, after: y.normalizedDefinition)]
+    /// Objects paired by name and compared by a definition (case-insensitively unless
+    /// `caseSensitive`: normalised SQL keeps string literals as written).
+    private static func byDefinition<T>(_ a: [T], _ b: [T], kind: SchemaDifference.ObjectKind, name: @escaping (T) -> String,
+                                        definition: @escaping (T) -> String, caseSensitive: Bool = false,
+                                        showAddedOrRemoved: Bool = true) -> [SchemaDifference] {
+        compare(a, b, key: name) { x, y in
+            let (p, q) = (definition(x), definition(y))
+            let same = caseSensitive ? p == q : p.uppercased() == q.uppercased()
+            return same ? [] : [SchemaDifference(kind: kind, name: name(x), change: .changed, before: p, after: q)]
         } describe: { object, change in
-            SchemaDifference(kind: kind, name: object.name, change: change)
+            let text = showAddedOrRemoved ? definition(object) : nil
+            return SchemaDifference(kind: kind, name: name(object), change: change,
+                                    before: change == .removed ? text : nil, after: change == .added ? text : nil)
         }
     }
 

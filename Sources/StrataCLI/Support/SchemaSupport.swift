@@ -40,26 +40,25 @@ enum SchemaSupport {
 
     /// Runs `body` with a driver, closing it afterwards whatever happens.
     static func using<T: Sendable>(_ driver: any DatabaseDriver, _ body: () async throws -> T) async throws -> T {
-        do {
-            let result = try await body()
-            await driver.close()
-            return result
-        } catch {
-            await driver.close()
-            throw error
-        }
+        try await finally(body) { await driver.close() }
     }
 
     /// Runs `body` with a scratch database, discarding it afterwards whatever happens.
     static func using<T: Sendable>(_ scratch: ScratchDatabase, _ body: () async throws -> T) async throws -> T {
+        try await finally(body) { await scratch.discard() }
+    }
+
+    /// Runs `body`, then `cleanup`, also when `body` throws.
+    private static func finally<T: Sendable>(_ body: () async throws -> T, _ cleanup: () async -> Void) async throws -> T {
+        let result: T
         do {
-            let result = try await body()
-            await scratch.discard()
-            return result
+            result = try await body()
         } catch {
-            await scratch.discard()
+            await cleanup()
             throw error
         }
+        await cleanup()
+        return result
     }
 
     /// Runs a dump file's SQL on `driver`, with `writes` as its history rows, in one transaction.
