@@ -7,7 +7,7 @@ extension StrataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the shell completion script for bash, zsh or fish.",
             discussion: """
-            Generated from the command definitions. Install it once, for example: \
+            Generated from the command definitions. Install it once. Examples: \
             strata completions bash > /etc/bash_completion.d/strata; \
             strata completions zsh > "${fpath[1]}/_strata"; \
             strata completions fish > ~/.config/fish/completions/strata.fish
