@@ -430,6 +430,7 @@ complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options 
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata restore" history-table' -l 'history-table' -d 'The history table name (default: strata_schema_history).' -rfka ''
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata restore" version' -l 'version' -d 'Show the version.'
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata restore" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'strata' -n '__strata_should_offer_completions_for_positional "strata completions" -eq 1' -fka 'bash zsh fish'
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata completions" d database' -s 'd' -l 'database' -d 'The database URL or path (sqlite:app.db, app.db, postgres://…).' -rfka ''
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata completions" m migrations' -s 'm' -l 'migrations' -d 'The migrations directory (default: migrations).' -rfka ''
 complete -c 'strata' -n '__strata_should_offer_completions_for_flags_or_options "strata completions" config' -l 'config' -d 'The config file (default: strata.yml when present).' -rfka ''

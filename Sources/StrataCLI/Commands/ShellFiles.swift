@@ -13,7 +13,9 @@ extension StrataCommand {
             strata completions fish > ~/.config/fish/completions/strata.fish
             """)
 
-        @Argument(help: ArgumentHelp("The shell: bash, zsh or fish.", valueName: "shell")) var shell: String
+        @Argument(help: ArgumentHelp("The shell: bash, zsh or fish.", valueName: "shell"),
+                  completion: .list(["bash", "zsh", "fish"]))
+        var shell: String
         @OptionGroup(title: "Global Options") var global: GlobalOptions
         @ParentCommand var root: StrataCommand
 

@@ -150,7 +150,7 @@ final class RunProgressRenderer: @unchecked Sendable {
     /// The table printed at the end: every planned step with its time and result.
     func summaryTable() -> TextTable {
         var table = TextTable([TextTable.Column("VERSION"), TextTable.Column("DESCRIPTION", shrinkable: true),
-                               TextTable.Column("TIME", alignRight: true), TextTable.Column("RESULT")])
+                               TextTable.Column("TIME", alignRight: true, reservedWidth: 7), TextTable.Column("RESULT")])
         let outcomes = lock.withLock { self.outcomes }
         for (offset, step) in plan.steps.enumerated() {
             switch outcomes[offset + 1] {

@@ -17,12 +17,17 @@ struct TextTable: Sendable {
         var shrinkable: Bool
         /// The narrowest a shrinkable column becomes.
         var minimumWidth: Int
+        /// The narrowest the column ever is, whatever its cells (keeps layouts stable when cell
+        /// widths vary from run to run, as durations do).
+        var reservedWidth: Int
 
-        init(_ title: String, alignRight: Bool = false, shrinkable: Bool = false, minimumWidth: Int = 12) {
+        init(_ title: String, alignRight: Bool = false, shrinkable: Bool = false, minimumWidth: Int = 12,
+             reservedWidth: Int = 0) {
             self.title = title
             self.alignRight = alignRight
             self.shrinkable = shrinkable
             self.minimumWidth = minimumWidth
+            self.reservedWidth = reservedWidth
         }
     }
 
@@ -51,7 +56,7 @@ struct TextTable: Sendable {
 
     /// The column widths that fit `width` (or the natural widths when `width` is `nil`).
     func widths(fitting width: Int?) -> [Int] {
-        var widths = columns.map { TextWidth.of($0.title) }
+        var widths = columns.map { max(TextWidth.of($0.title), $0.reservedWidth) }
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TextWidth.of(cell.text)) }
         }
