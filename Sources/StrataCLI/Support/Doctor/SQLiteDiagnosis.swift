@@ -37,8 +37,8 @@ struct SQLiteDiagnosis: EngineDiagnosis {
         Feature(name: "UPSERT", since: "3.24.0",
                 probe: "CREATE TABLE f6(a PRIMARY KEY); INSERT INTO f6 VALUES (1) ON CONFLICT(a) DO NOTHING;",
                 usage: #"ON\s+CONFLICT\s*\("#, hint: "use INSERT OR IGNORE / OR REPLACE, or upgrade SQLite"),
-        Feature(name: "JSON functions", since: "3.38.0 (built in)", probe: "SELECT json('{}');",
-                usage: #"\bJSON(_[A-Z]+)?\s*\("#, hint: "use a SQLite built with JSON1"),
+        Feature(name: "JSON functions", since: "3.38.0", probe: "SELECT json('{}');",
+                usage: #"\bJSON(_[A-Z]+)?\s*\("#, hint: "use SQLite 3.38 or later, or one built with the JSON1 extension"),
     ]
 
     func sections(_ context: CommandContext, migrations: [Migration]) async -> [DoctorSection] {
