@@ -124,6 +124,14 @@ struct LintCommandTests {
         #expect(ran.stderr.contains("warning[STRATA002]"), "\(ran.stderr)")
         #expect(ran.stdout.contains("Applied 1 migration"), "\(ran.stdout)")
 
+        // A missing down script is `strata lint`'s business, not every `up`'s; --quiet hides findings.
+        try FileManager.default.removeItem(at: tmp.path("strata.yml"))
+        try tmp.write(["003_u.sql": "CREATE TABLE u (a);\n", "004_drop.sql": "DROP TABLE u;\n"], under: "migrations")
+        let quiet = try StrataProcess.strata(["-d", "app.db", "--quiet", "up", "--target", "003"], in: tmp.url)
+        #expect(quiet.exitCode == 0 && quiet.stderr.isEmpty, "\(quiet)")
+        let noDown = try StrataProcess.strata(["-d", "app.db", "up"], in: tmp.url)
+        #expect(noDown.exitCode == 0 && noDown.stderr.contains("warning[STRATA002]") && !noDown.stderr.contains("STRATA001"), "\(noDown)")
+
         try tmp.write(["strata.yml": "lint:\n  block_on: sometimes\n"])
         let invalid = try StrataProcess.strata(["-d", "app.db", "status"], in: tmp.url)
         #expect(invalid.exitCode == 2 && invalid.stderr.contains("strata.yml:2:13"), "\(invalid)")

@@ -72,21 +72,12 @@ extension StrataCommand {
                     console.line("  (none; `strata backup` takes one)")
                     return
                 }
-                let rows = files.map { f in
-                    [f.fileName, BackupSupport.size(f.size), f.versionLabel ?? "?", f.createdAtText]
+                var table = TextTable([TextTable.Column("FILE"), TextTable.Column("SIZE", alignRight: true),
+                                       TextTable.Column("VERSION"), TextTable.Column("CREATED (UTC)")], indent: "  ")
+                for f in files {
+                    table.add([f.fileName, BackupSupport.size(f.size), f.versionLabel ?? "?", f.createdAtText])
                 }
-                let headers = ["FILE", "SIZE", "VERSION", "CREATED (UTC)"]
-                var widths = headers.map(\.count)
-                for row in rows {
-                    for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
-                }
-                func format(_ cells: [String]) -> String {
-                    cells.enumerated().map { i, cell in
-                        i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    }.joined(separator: "  ")
-                }
-                console.line("  " + format(headers))
-                for row in rows { console.line("  " + format(row)) }
+                console.table(table)
             }
         }
     }

@@ -84,7 +84,7 @@ extension StrataCommand {
     struct Redo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Roll back the newest migration and apply it again.",
-            discussion: "Useful while writing a migration: edit it, then run strata redo.")
+            discussion: "Useful while writing a migration: edit it, then run it again. Example: strata redo --dry-run")
 
         @OptionGroup(title: "Global Options") var global: GlobalOptions
         @ParentCommand var root: StrataCommand

@@ -125,9 +125,8 @@ struct CommandContext: Sendable {
 func runCommand(_ local: GlobalOptions, parent: GlobalOptions?, _ body: (CommandContext) async throws -> Void) async throws {
     let options = local.merged(over: parent)
     let format = Console.Format(rawValue: options.format ?? "text")
-    let env = ProcessInfo.processInfo.environment
-    let color = !options.noColor && env["NO_COLOR"] == nil && isatty(STDERR_FILENO) == 1
-    let console = Console(format: format ?? .text, quiet: options.quiet, verbose: options.verbose, color: color)
+    let console = Console(format: format ?? .text, quiet: options.quiet, verbose: options.verbose,
+                          terminal: Terminal.detect(noColorFlag: options.noColor))
     guard format != nil else {
         throw ValidationError("--format must be text or json")
     }

@@ -44,20 +44,8 @@ enum MigrationRun {
         let backupPath = backup ? try await BackupSupport.beforeChange(context, current: planner.currentVersion, reason: "pre-migration") : nil
         let verb = request.isUpward ? "apply" : "run"
         console.progress("Migrating \(context.databaseLabel): \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") to \(verb)")
-        let result = try await migrator.execute(plan) { event in
-            switch event {
-            case let .stepFinished(step, index, total, ms):
-                let verb = step.direction == .up ? "applied" : "rolled back"
-                console.progress("  [\(index)/\(total)] \(verb) \(step.version) \(step.description) (\(ms) ms)")
-            case let .stepFailed(step, _):
-                let outcome = step.options.transactional ? "it was rolled back" : "it ran outside a transaction and may be partly applied"
-                console.progress("  failed \(step.direction == .up ? "to apply" : "to roll back") \(step.version) \(step.description); \(outcome)")
-            case .warning(let text):
-                console.warning(text)
-            case .planned, .stepStarted:
-                break
-            }
-        }
+        let progress = RunProgressRenderer(plan: plan, console: console)
+        let result = try await migrator.execute(plan, onEvent: progress.handle)
         try await checkIntegrity(driver)
         report(steps: result.steps, plan: plan, current: result.currentVersion, backup: backupPath, context: context)
     }
