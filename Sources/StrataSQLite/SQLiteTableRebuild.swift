@@ -117,6 +117,17 @@ public struct SQLiteTableRebuild: Sendable, Hashable {
         let sequence = hasSequence
             ? try query(db, "SELECT seq FROM sqlite_sequence WHERE name = ? COLLATE NOCASE", [.text(oldName)]).first?[0].integer : nil
 
+        // For step 10: the tables whose keys can break, and the violations they already have
+        // (those are left to `strata verify`; only new ones fail the rebuild).
+        var checked = [oldName]
+        for row in try query(db, """
+            SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
+            WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE AND m.name <> ? COLLATE NOCASE
+            """, [.text(oldName), .text(oldName)]) {
+            if let name = row[0].text { checked.append(name) }
+        }
+        let before = try ForeignKeys.counts(connection, tables: checked)
+
         // 4. The new table.
         let temporary = "strata_rebuild_" + oldName
         let new = HistorySQL.quoteIdentifier(temporary)
@@ -205,20 +216,17 @@ public struct SQLiteTableRebuild: Sendable, Hashable {
             }
         }
 
-        // 10. Foreign keys of the table and of every table that refers to it.
-        var checked = [oldName]
-        for row in try query(db, """
-            SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
-            WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE AND m.name <> ? COLLATE NOCASE
-            """, [.text(oldName), .text(oldName)]) {
-            if let name = row[0].text { checked.append(name) }
-        }
+        // 10. Foreign keys of the table and of every table that refers to it: no new violation.
         let violations = try ForeignKeys.violations(connection, tables: checked)
-        if !violations.isEmpty {
-            var details = violations.prefix(10).map(\.description)
-            if violations.count > 10 { details.append("… and \(violations.count - 10) more") }
+        var after: [ForeignKeys.Pair: Int] = [:]
+        for v in violations { after[ForeignKeys.Pair(table: v.table.lowercased(), parent: v.parent.lowercased()), default: 0] += 1 }
+        let grown = Set(after.filter { $0.value > before[$0.key, default: 0] }.keys)
+        let added = violations.filter { grown.contains(ForeignKeys.Pair(table: $0.table.lowercased(), parent: $0.parent.lowercased())) }
+        if !added.isEmpty {
+            var details = added.prefix(10).map(\.description)
+            if added.count > 10 { details.append("… and \(added.count - 10) more") }
             throw StrataError(.verificationFailed,
-                              "rebuilding \(table) leaves \(violations.count) foreign key violation\(violations.count == 1 ? "" : "s")",
+                              "rebuilding \(table) leaves \(added.count) foreign key violation\(added.count == 1 ? "" : "s")",
                               hint: droppingOrphans
                                 ? "rows of other tables refer to rows that were not copied; fix or delete those rows first (Strata never deletes them)"
                                 : "pass droppingOrphans: true to leave out rows of \(table) whose parent is gone, or fix the rows first",
