@@ -37,10 +37,12 @@ public struct SwiftMigrationCode: Sendable, Hashable {
         Checksum.sha256Hex(ofScript: "swift-migration-revision:" + revision)
     }
 
+    /// Equal when the revisions are and both or neither have a down closure.
     public static func == (lhs: SwiftMigrationCode, rhs: SwiftMigrationCode) -> Bool {
         lhs.revision == rhs.revision && (lhs.down == nil) == (rhs.down == nil)
     }
 
+    /// Hashes what ``==(_:_:)`` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(revision)
         hasher.combine(down == nil)

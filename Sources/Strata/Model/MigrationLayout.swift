@@ -17,5 +17,6 @@ public enum MigrationLayout: String, Sendable, Hashable, CaseIterable, CustomStr
     /// or ``Migrator/registerMigration(_:_:revision:description:file:line:up:down:)``.
     case code
 
+    /// The layout's name, for example `dir`.
     public var description: String { rawValue }
 }

@@ -55,8 +55,8 @@ public struct Planner: Sendable {
 
     /// Versioned history rows whose changes are in effect, oldest first.
     public var inEffect: [HistoryRecord] {
-        records.filter { $0.isInEffect && $0.kind != .repeatable && $0.parsedVersion != nil }
-            .sorted { $0.parsedVersion! < $1.parsedVersion! }
+        records.compactMap { r in r.isInEffect && r.kind != .repeatable ? r.parsedVersion.map { (r, $0) } : nil }
+            .sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     /// The newest version in effect, as written, or `nil` for an empty history.
@@ -105,14 +105,16 @@ public struct Planner: Sendable {
         for r in records where !seen.contains(r.version) && r.status == .failed && r.dirty {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .failed, migration: nil, record: r))
         }
-        return result.sorted { a, b in
-            switch (MigrationVersion(a.version), MigrationVersion(b.version)) {
+        // Parse each version once, not in every comparison (the start-up fast path sorts 1,000s).
+        let keyed = result.map { ($0, $0.migration?.version ?? MigrationVersion($0.version)) }
+        return keyed.sorted { a, b in
+            switch (a.1, b.1) {
             case let (x?, y?): return x < y
-            case (nil, nil): return a.version < b.version
+            case (nil, nil): return a.0.version < b.0.version
             case (nil, _): return false
             case (_, nil): return true
             }
-        }
+        }.map(\.0)
     }
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.
