@@ -16,7 +16,11 @@ extension Migrator {
                          beforeChange: (@Sendable (MaintenancePlan) async throws -> Void)? = nil,
                          onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in },
                          makePlan: ([HistoryRecord]) async throws -> MaintenancePlan) async throws -> MaintenancePlan {
-        if dryRun { return try await makePlan(try await driver.history()) }
+        if dryRun {
+            let plan = try await makePlan(try await driver.history())
+            for warning in plan.warnings { onEvent(.warning(warning)) }
+            return plan
+        }
         return try await driver.withRunnerLock(timeout: configuration.lockTimeout, onEvent: onEvent) {
             let records = try await driver.history()
             let plan = try await makePlan(records)

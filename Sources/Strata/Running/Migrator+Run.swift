@@ -103,6 +103,10 @@ extension Migrator {
     func backUp(reason: String, currentVersion: String?,
                 onEvent: @Sendable (RunEvent) -> Void) async throws -> String? {
         guard configuration.backups.isEnabled else { return nil }
+        guard configuration.backups.keep >= 1 else {
+            throw StrataError(.configuration, "backups.keep must be at least 1 (it is \(configuration.backups.keep))",
+                              hint: "keep at least one backup: `backups: { keep: 10 }` in strata.yml, or BackupSettings(keep:)")
+        }
         let path = try await driver.backUp(reason: reason, currentVersion: currentVersion, settings: configuration.backups)
         if let path {
             logger.debug("backed up", metadata: ["strata.backup": "\(path)", "strata.reason": "\(reason)"])

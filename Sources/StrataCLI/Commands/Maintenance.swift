@@ -24,7 +24,7 @@ extension StrataCommand {
                     return
                 }
                 defer { Task { await driver.close() } }
-                let migrator = try MaintenanceOutput.migrator(driver, loaded, context: context)
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
                 let plan = try await migrator.repair(dryRun: dryRun, beforeChange: MaintenanceOutput.approval("repair", context),
                                                      onEvent: MaintenanceOutput.events(context))
                 MaintenanceOutput.render(plan, command: "repair", dryRun: dryRun, context: context)
@@ -53,7 +53,7 @@ extension StrataCommand {
                     throw MaintenanceOutput.noDatabase(context, command: "baseline")
                 }
                 defer { Task { await driver.close() } }
-                let migrator = try MaintenanceOutput.migrator(driver, loaded, context: context)
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
                 let plan = try await migrator.baseline(upTo: version, dryRun: dryRun,
                                                        beforeChange: MaintenanceOutput.approval("baseline", context),
                                                        onEvent: MaintenanceOutput.events(context))
@@ -86,7 +86,7 @@ extension StrataCommand {
                     throw MaintenanceOutput.noDatabase(context, command: "adopt")
                 }
                 defer { Task { await driver.close() } }
-                let migrator = try MaintenanceOutput.migrator(driver, loaded, context: context)
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
                 let table = try await findTable(driver, context: context)
                 let skipMissing = skipMissing
                 let plan = try await migrator.maintain("adopt", dryRun: dryRun,
@@ -142,9 +142,9 @@ enum MaintenanceOutput {
     /// A migrator for `repair`, `baseline` and `adopt`: the library takes the lock (unless a dry
     /// run), plans from a fresh read of the history, backs up and writes.
     static func migrator(_ driver: any DatabaseDriver, _ loaded: LoadedMigrations,
-                         context: CommandContext) throws(StrataError) -> Migrator {
+                         context: CommandContext) -> Migrator {
         Migrator(driver: driver, migrations: loaded.migrations,
-                 configuration: MigrationRun.configuration(context, backups: try MigrationRun.backupSettings(context)))
+                 configuration: MigrationRun.configuration(context, backups: MigrationRun.backupSettings(context)))
     }
 
     /// Confirmation on a protected environment, with the changes shown.

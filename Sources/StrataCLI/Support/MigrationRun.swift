@@ -12,7 +12,7 @@ enum MigrationRun {
             try await preview(request, loaded: loaded, context: context)
             return
         }
-        let settings = backup ? try backupSettings(context) : .disabled
+        let settings = backup ? backupSettings(context) : .disabled
         guard let driver = try context.openDriver(mutating: true) else { return }
         defer { Task { await driver.close() } }
         let migrator = Migrator(driver: driver, migrations: loaded.migrations,
@@ -29,14 +29,9 @@ enum MigrationRun {
         Migrator.Configuration(historyTable: context.historyTable, lockTimeout: context.lockTimeout, backups: backups)
     }
 
-    /// The `backups` settings of strata.yml.
-    /// - Throws: ``StrataError`` `.configuration` for `keep` below 1.
-    static func backupSettings(_ context: CommandContext) throws(StrataError) -> BackupSettings {
+    /// The `backups` settings of strata.yml (a `keep` below 1 fails when a backup is taken).
+    static func backupSettings(_ context: CommandContext) -> BackupSettings {
         let settings = context.config.backups
-        if let keep = settings.keep, keep < 1 {
-            throw StrataError(.configuration, "backups.keep must be at least 1 (it is \(keep))",
-                              hint: "set `backups: { keep: 10 }` in strata.yml")
-        }
         return BackupSettings(directory: settings.dir, keep: settings.keep ?? 10, compress: settings.compress ?? false)
     }
 

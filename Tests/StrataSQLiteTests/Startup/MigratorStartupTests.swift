@@ -109,6 +109,21 @@ struct MigratorStartupTests {
         await driver.close()
     }
 
+    @Test func backupSettingsAreCheckedWhenABackupIsTaken() async throws {
+        var configuration = Migrator.Configuration()
+        configuration.backups.keep = 0
+        let (migrator, driver) = try makeMigrator(configuration: configuration)
+        let error = await strataError { try await migrator.migrate() }
+        #expect(error?.code == .configuration && error?.message == "backups.keep must be at least 1 (it is 0)")
+        #expect(try await driver.history().isEmpty, "nothing ran")
+        var disabled = migrator
+        disabled.configuration.backups = .disabled
+        #expect(try await disabled.migrate().backup == nil)
+        #expect(!FileManager.default.fileExists(atPath: dir.path("backups")))
+        #expect(try await migrator.migrate().steps.isEmpty, "nothing to do needs no backup, so no check either")
+        await driver.close()
+    }
+
     @Test func rollbackUsesDownScriptsAndRefusesWhatCannotBeUndone() async throws {
         let (migrator, driver) = try makeMigrator()
         try await migrator.migrate(to: MigrationVersion("003"))
