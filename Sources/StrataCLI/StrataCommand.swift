@@ -3,6 +3,7 @@ import Strata
 
 /// The `strata` command: database schema migrations for SQLite and PostgreSQL.
 public struct StrataCommand: AsyncParsableCommand {
+    /// The command's name, abstract and subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "strata",
         abstract: "Apply versioned SQL migrations to a database, and roll them back.",
@@ -35,5 +36,6 @@ public struct StrataCommand: AsyncParsableCommand {
     @OptionGroup(title: "Global Options")
     var global: GlobalOptions
 
+    /// Creates the command (ArgumentParser fills it in).
     public init() {}
 }

@@ -45,6 +45,7 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL with any password replaced by `***`.
     public var redacted: String { DatabaseURL.redact(raw) }
 
+    /// The URL without its password.
     public var description: String { redacted }
 
     /// Replaces the password of a `scheme://user:password@host` URL, and `password=` query values, with `***`.

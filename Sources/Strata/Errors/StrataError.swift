@@ -23,6 +23,7 @@ public struct StrataError: Error, Sendable, CustomStringConvertible {
             self.exitCode = exitCode
         }
 
+        /// The name, for example `migration_failed`.
         public var description: String { name }
 
         /// A migration's script failed; it was rolled back (exit 1).

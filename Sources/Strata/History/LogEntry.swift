@@ -2,11 +2,17 @@
 public struct LogEntry: Sendable, Hashable {
     /// What happened.
     public enum Event: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A migration was applied.
         case applied
+        /// An attempt to apply or roll back failed.
         case failed
+        /// A migration was rolled back.
         case rolledBack = "rolled_back"
+        /// `repair` changed the row (accepted a checksum, cleared failed state).
         case repaired
+        /// `baseline` marked the version applied without running it.
         case baselined
+        /// `adopt` recorded the version from another tool's history.
         case adopted
     }
 

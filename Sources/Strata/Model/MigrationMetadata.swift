@@ -9,14 +9,23 @@
 /// Keys Strata does not know are kept in ``extra`` and stored with the rest as JSON in the
 /// history's `metadata` column.
 public struct MigrationMetadata: Sendable, Hashable {
+    /// `version`: the version as the file states it (informative; the name's version counts).
     public var version: String?
+    /// `description`: the migration's description, shown in status and stored in the history.
     public var description: String?
+    /// `author`: who wrote it.
     public var author: String?
+    /// `created`: when it was written, as given.
     public var created: String?
+    /// `dependencies`: versions it depends on (informative).
     public var dependencies: [String]
+    /// `tags`: free-form labels.
     public var tags: [String]
+    /// `estimated_duration_ms`: how long it is expected to take.
     public var estimatedDurationMs: Int?
+    /// `reversible`: whether the author considers it reversible.
     public var reversible: Bool?
+    /// `notes`: free text.
     public var notes: String?
     /// `transaction: false` runs the migration outside a transaction.
     public var transaction: Bool?

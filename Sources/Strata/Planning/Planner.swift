@@ -55,8 +55,8 @@ public struct Planner: Sendable {
 
     /// Versioned history rows whose changes are in effect, oldest first.
     public var inEffect: [HistoryRecord] {
-        records.filter { $0.isInEffect && $0.kind != .repeatable && $0.parsedVersion != nil }
-            .sorted { $0.parsedVersion! < $1.parsedVersion! }
+        records.compactMap { r in r.isInEffect && r.kind != .repeatable ? r.parsedVersion.map { (r, $0) } : nil }
+            .sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     /// The newest version in effect, as written, or `nil` for an empty history.
@@ -105,14 +105,16 @@ public struct Planner: Sendable {
         for r in records where !seen.contains(r.version) && r.status == .failed && r.dirty {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .failed, migration: nil, record: r))
         }
-        return result.sorted { a, b in
-            switch (MigrationVersion(a.version), MigrationVersion(b.version)) {
+        // Parse each version once, not in every comparison (the start-up fast path sorts 1,000s).
+        let keyed = result.map { ($0, $0.migration?.version ?? MigrationVersion($0.version)) }
+        return keyed.sorted { a, b in
+            switch (a.1, b.1) {
             case let (x?, y?): return x < y
-            case (nil, nil): return a.version < b.version
+            case (nil, nil): return a.0.version < b.0.version
             case (nil, _): return false
             case (_, nil): return true
             }
-        }
+        }.map(\.0)
     }
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.
@@ -127,6 +129,12 @@ public struct Planner: Sendable {
                                         message: "migration \(entry.version) checksum mismatch: \(m.up.path) changed after it was applied",
                                         details: ["Expected: \(entry.record?.checksum ?? "")", "Got:      \(m.checksum)"],
                                         file: m.up.path))
+            case .missing where entry.record?.kind == .swift:
+                // Swift migrations live in an application's code: a runner without that code (the
+                // command line) cannot see them, which must not stop it.
+                problems.append(Problem(kind: .missing, version: entry.version,
+                                        message: "Swift migration \(entry.version) (\(entry.record!.script)) is applied but not registered here",
+                                        severity: .warning, file: entry.record?.script))
             case .missing:
                 problems.append(Problem(kind: .missing, version: entry.version,
                                         message: "migration \(entry.version) was applied but its file \(entry.record!.script) is gone",
@@ -281,7 +289,8 @@ public struct Planner: Sendable {
         guard let script else {
             throw StrataError(.irreversible, "migration \(r.version) cannot be rolled back: it has no down script",
                               hint: m == nil ? "its file is gone and no down script was stored when it was applied; restore from a backup"
-                                             : "add a down script next to \(m!.up.path), or restore from a backup (`strata backups`)")
+                                  : m!.kind == .swift ? "register the Swift migration with a down closure, or restore from a backup"
+                                  : "add a down script next to \(m!.up.path), or restore from a backup (`strata backups`)")
         }
         if options.transactional,
            let reason = TransactionCompatibility.firstNonTransactionalStatement(in: script, engine: engine) {

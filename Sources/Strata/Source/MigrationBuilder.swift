@@ -312,7 +312,7 @@ struct MigrationBuilder {
 
     /// The options of one script: `metadata.yaml` `transaction: false`, a section annotation, then
     /// the script's own `-- strata:` directives.
-    private static func options(metadata: MigrationMetadata, sectionReason: String?,
+    static func options(metadata: MigrationMetadata, sectionReason: String?,
                                 script: MigrationScript?) throws(StrataError) -> ExecutionOptions {
         var options = ExecutionOptions()
         if metadata.transaction == false {

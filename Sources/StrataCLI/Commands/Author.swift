@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Strata
 
-extension MigrationLayout: ArgumentParser.ExpressibleByArgument {}
+extension MigrationLayout: ArgumentParser.ExpressibleByArgument {
+    /// The directory layouts (`code` is for migrations registered in code, not files).
+    public static var allValueStrings: [String] { allCases.filter { $0 != .code }.map(\.rawValue) }
+}
 
 extension StrataCommand {
     struct Init: AsyncParsableCommand {

@@ -136,21 +136,7 @@ extension StrataCommand {
 enum BackupSupport {
     /// The backups of the context's SQLite database, configured from `strata.yml` (`backups`).
     /// - Throws: ``StrataError`` `.configuration` for PostgreSQL (not supported yet) and a bad `keep`.
-    /// The backup every mutating command takes before changing a SQLite database (SPEC §5): online,
-    /// integrity-checked, the newest `keep` kept. Returns its path; `nil` for other engines.
-    static func beforeChange(_ context: CommandContext, current: String?, reason: String) async throws -> String? {
-        guard context.database.engine == .sqlite, let path = context.database.path else { return nil }
-        // A read-only database would fail at its first write anyway; say so before writing a backup.
-        if access(path, W_OK) != 0 {
-            throw StrataError(.database, "attempt to write a readonly database: \(path) is not writable for this user",
-                              hint: "fix the permissions, for example `chmod 644 \(path)` as its owner (its directory must be writable too)",
-                              databaseCode: "SQLITE_READONLY")
-        }
-        let file = try await backups(context, compress: nil).create(label: current, reason: reason)
-        context.console.progress("Backed up \(context.database.redacted) to \(file.path)")
-        return file.path
-    }
-
+    /// (The backup before a change is the library's: `DatabaseDriver.backUp`, called by `Migrator`.)
     static func backups(_ context: CommandContext, compress: Bool?) throws(StrataError) -> SQLiteBackups {
         guard context.database.engine == .sqlite, let path = context.database.path else {
             throw StrataError(.configuration, "backups are not supported for PostgreSQL yet (\(context.database.redacted))",

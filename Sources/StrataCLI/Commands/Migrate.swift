@@ -2,6 +2,7 @@ import ArgumentParser
 import Strata
 
 extension MigrationVersion: ArgumentParser.ExpressibleByArgument {
+    /// Parses a version given on the command line.
     public init?(argument: String) { self.init(argument) }
 }
 

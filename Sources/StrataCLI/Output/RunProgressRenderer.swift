@@ -17,8 +17,8 @@ import Strata
 /// migration's statements are listed, with their locations, before it runs.
 ///
 /// ```swift
-/// let progress = RunProgressRenderer(plan: plan, console: context.console)
-/// let report = try await migrator.execute(plan, onEvent: progress.handle)
+/// let progress = RunProgressRenderer(console: context.console)
+/// let report = try await migrator.run(.up(target: nil), onEvent: progress.handle)
 /// ```
 final class RunProgressRenderer: @unchecked Sendable {
     /// How the run is shown.
@@ -42,7 +42,7 @@ final class RunProgressRenderer: @unchecked Sendable {
     static let redrawInterval = 0.1
 
     let mode: Mode
-    private let plan: Plan
+    private var plan = Plan(steps: [], warnings: [])
     private let console: Console
     private let lock = NSLock()
     private var outcomes: [Int: Outcome] = [:]
@@ -53,9 +53,9 @@ final class RunProgressRenderer: @unchecked Sendable {
     private var finished = false
     private let clock = ContinuousClock()
 
-    /// A renderer for `plan`, in the mode the console allows.
-    init(plan: Plan, console: Console) {
-        self.plan = plan
+    /// A renderer in the mode the console allows; the plan comes with the run's
+    /// ``RunEvent/planned(_:)`` event.
+    init(console: Console) {
         self.console = console
         if console.isJSON || console.quiet {
             mode = .silent
@@ -69,13 +69,16 @@ final class RunProgressRenderer: @unchecked Sendable {
     /// Handles one event of the run.
     func handle(_ event: RunEvent) {
         switch event {
-        case .planned:
+        case .planned(let plan):
+            lock.withLock { self.plan = plan }
+        case .waitingForLock, .backedUp, .cancelled:
             break
         case let .stepStarted(step, index, total):
             started(step, index: index, total: total)
         case let .stepFinished(step, index, total, ms):
             stepEnded(step, index: index, total: total, outcome: .done(ms: ms))
         case let .stepFailed(step, error):
+            let plan = lock.withLock { self.plan }
             let index = (plan.steps.firstIndex(of: step) ?? plan.steps.count - 1) + 1
             let ms = lock.withLock { current.map { Self.milliseconds(clock.now - $0.started) } ?? 0 }
             stepEnded(step, index: index, total: plan.steps.count, outcome: .failed(ms: ms), error: error)
@@ -151,7 +154,7 @@ final class RunProgressRenderer: @unchecked Sendable {
     func summaryTable() -> TextTable {
         var table = TextTable([TextTable.Column("VERSION"), TextTable.Column("DESCRIPTION", shrinkable: true),
                                TextTable.Column("TIME", alignRight: true, reservedWidth: 7), TextTable.Column("RESULT")])
-        let outcomes = lock.withLock { self.outcomes }
+        let (outcomes, plan) = lock.withLock { (self.outcomes, self.plan) }
         for (offset, step) in plan.steps.enumerated() {
             switch outcomes[offset + 1] {
             case .done(let ms)?:

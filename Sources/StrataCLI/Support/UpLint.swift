@@ -10,11 +10,13 @@ import StrataSQLite
 enum UpLint {
     /// Lints the up steps of `plan`; throws `validation_failed` (exit 3) when a finding reaches
     /// the configured `block_on` severity.
-    static func check(_ plan: Plan, planner: Planner, context: CommandContext) throws(StrataError) {
+    /// Migrations outside the plan count as applied context (they are applied, or not run now).
+    static func check(_ plan: Plan, migrations: [Migration], engine: DatabaseEngine, context: CommandContext) throws(StrataError) {
         let pending = plan.steps.filter { $0.direction == .up }.compactMap(\.migration)
         guard !pending.isEmpty else { return }
-        let applied = planner.migrations.filter { planner.record(for: $0)?.isInEffect == true }
-        let linter = Linter(engine: planner.engine, sqliteVersion: SQLiteDriver.linkedLibraryVersion, scope: .run)
+        let planned = Set(pending.map(\.id))
+        let applied = migrations.filter { !planned.contains($0.id) }
+        let linter = Linter(engine: engine, sqliteVersion: SQLiteDriver.linkedLibraryVersion, scope: .run)
         let diagnostics = linter.lint(pending, context: applied).filter { $0.code != LintRule.missingDown.code }
         guard !diagnostics.isEmpty else { return }
         if !context.console.quiet && !context.console.isJSON {
