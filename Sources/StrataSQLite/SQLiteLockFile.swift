@@ -289,6 +289,7 @@ public final class SQLiteLockFile: Sendable {
         var lastHolder: LockHolder?
         while true {
             if Task.isCancelled { throw cancelledError(databasePath) }
+            try StopRequest.checkRequested("while waiting for the lock on \(databasePath)")
             switch try attempt(lockPath: lockPath, databasePath: databasePath) {
             case .acquired(let lock):
                 return lock

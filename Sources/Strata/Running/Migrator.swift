@@ -83,6 +83,7 @@ public struct Migrator: Sendable {
         let total = plan.steps.count
         for (offset, step) in plan.steps.enumerated() {
             let index = offset + 1
+            try StopRequest.checkpoint(before: step, done: offset, total: total)
             onEvent(.stepStarted(step, index: index, total: total))
             logger.debug("step started", metadata: ["strata.version": "\(step.version)", "strata.direction": "\(step.direction.rawValue)"])
             let unit = ExecutionUnit(script: step.script, options: step.options,

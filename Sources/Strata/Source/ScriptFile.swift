@@ -97,6 +97,8 @@ struct SourceFileSystem: Sendable {
     static func decodeUTF8(_ bytes: [UInt8], path: String) throws(StrataError) -> String {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        // The standard library's validation is fast; the scalar walk below only locates a bad byte.
+        if let text = String(validating: body, as: UTF8.self) { return text }
         // Validate, keeping track of where we are to point at the first bad byte.
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = body.makeIterator()

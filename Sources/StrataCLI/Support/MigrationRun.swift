@@ -10,11 +10,11 @@ enum MigrationRun {
             return
         }
         // Plan inside the lock: a runner that waited for another one sees what that one applied.
-        try await RunLock.with(context) {
+        try await StopSignal.handling(console: context.console) { try await RunLock.with(context) {
             guard let driver = try context.openDriver(mutating: true) else { return }
             defer { Task { await driver.close() } }
             try await run(request, loaded: loaded, driver: driver, backup: backup, context: context)
-        }
+        } }
     }
 
     /// Dry run: plan against the database (or an empty history when it does not exist) and print.
