@@ -53,19 +53,20 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// (`postgres://app:p@ss/w0rd@db/app`) is hidden whole rather than in part.
     public static func redact(_ text: String) -> String {
         var s = text
-        if let scheme = s.range(of: "://") {
-            let afterScheme = s[scheme.upperBound...]
-            if let at = afterScheme.lastIndex(of: "@"),
-               let colon = afterScheme[..<at].firstIndex(of: ":") {
-                s.replaceSubrange(s.index(after: colon)..<at, with: "***")
-            }
-        }
+        // Query values first: a password there may hold an `@` that the rule below would cut at.
         for key in ["password=", "pass="] {
             var searchStart = s.startIndex
             while let r = s.range(of: key, options: [.caseInsensitive], range: searchStart..<s.endIndex) {
                 let end = s[r.upperBound...].firstIndex(of: "&") ?? s.endIndex
                 s.replaceSubrange(r.upperBound..<end, with: "***")
                 searchStart = s.index(r.upperBound, offsetBy: 3, limitedBy: s.endIndex) ?? s.endIndex
+            }
+        }
+        if let scheme = s.range(of: "://") {
+            let afterScheme = s[scheme.upperBound...]
+            if let at = afterScheme.lastIndex(of: "@"),
+               let colon = afterScheme[..<at].firstIndex(of: ":") {
+                s.replaceSubrange(s.index(after: colon)..<at, with: "***")
             }
         }
         return s
