@@ -4,7 +4,9 @@ extension Migrator {
     /// checks no integrity; ``run(_:dryRun:beforeChange:onEvent:)`` does all of that around it.
     ///
     /// When the task is cancelled, the running step finishes, ``RunEvent/cancelled(remaining:)``
-    /// is reported, and the report comes back with ``RunReport/cancelled`` set.
+    /// is reported, and the report comes back with ``RunReport/cancelled`` set. When the task's
+    /// ``StopRequest/current`` request is made, the running step finishes and the run throws
+    /// ``StrataError/Code/interrupted`` or ``StrataError/Code/terminated``.
     /// - Throws: ``StrataError`` from the failing step (recorded as failed); earlier steps stay.
     public func execute(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
         try requireSwiftSupport(plan)
@@ -13,6 +15,8 @@ extension Migrator {
         var cancelled = false
         let total = plan.steps.count
         for (offset, step) in plan.steps.enumerated() {
+            // An explicit ``StopRequest`` (the command line's SIGINT/SIGTERM) ends the run with an error.
+            try StopRequest.checkpoint(before: step, done: offset, total: total)
             if Task.isCancelled {
                 cancelled = true
                 logger.debug("cancelled", metadata: ["strata.remaining": "\(total - offset)"])

@@ -12,11 +12,13 @@ enum HeaderComments {
     /// The `key: value` pairs of the leading comment block, keys lowercased, first occurrence kept.
     static func fields(of text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })[...]
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") {
-            lines[lines.startIndex] = first.dropFirst()
-        }
-        for rawLine in lines {
+        var rest = Substring(text)
+        if rest.hasPrefix("\u{FEFF}") { rest = rest.dropFirst() }
+        // Line by line, only as far as the header goes: a migration may be 100 MB long.
+        while !rest.isEmpty {
+            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+            let rawLine = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty { continue }
             guard line.hasPrefix("--") else { break }

@@ -17,13 +17,14 @@ enum MigrationRun {
         defer { Task { await driver.close() } }
         let migrator = Migrator(driver: driver, migrations: loaded.migrations,
                                 configuration: configuration(context, backups: settings))
-        let result = try await migrator.run(
+        // SIGINT/SIGTERM: finish the current migration, then stop with exit 130/143.
+        let result = try await StopSignal.handling(console: context.console) { try await migrator.run(
             request,
             beforeChange: { plan in
                 try UpLint.check(plan, migrations: loaded.migrations, engine: context.database.engine, context: context)
                 try context.confirmIfProtected(planSummary(plan, context: context))
             },
-            onEvent: eventRenderer(context, request: request))
+            onEvent: eventRenderer(context, request: request)) }
         report(steps: result.steps, plan: result.plan, current: result.currentVersion, backup: result.backup, context: context)
     }
 
