@@ -67,7 +67,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // A throwaway PostgreSQL server shared by the test targets of one test process.
-        .target(name: "PostgresTestServer", path: "Tests/PostgresTestServer"),
+        .target(name: "PostgresTestServer", dependencies: ["StrataPostgres"], path: "Tests/PostgresTestServer"),
         .testTarget(
             name: "StrataPostgresTests",
             dependencies: ["Strata", "StrataPostgres", "StrataDriverTesting", "PostgresTestServer",

@@ -76,22 +76,13 @@ public struct PostgresBackups: Sendable {
         self.settings = settings
         self.directory = (directory?.isEmpty ?? true) ? "backups" : directory!
         self.keep = max(1, keep)
-        pgDump = Self.find("pg_dump", in: searchPath)
-        pgRestore = Self.find("pg_restore", in: searchPath)
-        psql = Self.find("psql", in: searchPath)
+        pgDump = PostgresClientPrograms.find("pg_dump", in: searchPath)
+        pgRestore = PostgresClientPrograms.find("pg_restore", in: searchPath)
+        psql = PostgresClientPrograms.find("psql", in: searchPath)
     }
 
     /// Whether `pg_dump` was found, so backups can be taken.
     public var isAvailable: Bool { pgDump != nil }
-
-    /// The first executable `name` in the colon-separated `searchPath`.
-    public static func find(_ name: String, in searchPath: String) -> String? {
-        for dir in searchPath.split(separator: ":") where !dir.isEmpty {
-            let path = "\(dir)/\(name)"
-            if access(path, X_OK) == 0 { return path }
-        }
-        return nil
-    }
 
     // MARK: - Create
 
@@ -133,7 +124,7 @@ public struct PostgresBackups: Sendable {
         }
         fchmod(fd, 0o600)
         close(fd)
-        let result = Self.run(pgDump, ["--format=custom", "--no-password", "--file=\(temp)"], environment: clientEnvironment)
+        let result = PostgresClientPrograms.run(pgDump, ["--format=custom", "--no-password", "--file=\(temp)"], environment: clientEnvironment)
         guard result.status == 0 else {
             unlink(temp)
             throw StrataError(.database, "pg_dump could not back up \(settings.redactedURL): \(Self.firstLines(result.stderr))",
@@ -151,17 +142,11 @@ public struct PostgresBackups: Sendable {
 
     /// This database's backups in ``directory``, newest first; empty when there is none.
     public func list() throws(StrataError) -> [PostgresBackup] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else { return [] }
-        guard isDirectory.boolValue else {
-            throw StrataError(.configuration, "the backups directory \(directory) is not a directory",
-                              hint: "set `backups.dir` in strata.yml to a directory")
-        }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw StrataError(.configuration, "cannot read the backups directory \(directory): \(error.localizedDescription)")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            // Missing: no backups yet. Present but unreadable, or not a directory: an error.
+            guard FileManager.default.fileExists(atPath: directory) else { return [] }
+            throw StrataError(.configuration, "cannot read the backups directory \(directory)",
+                              hint: "`backups.dir` in strata.yml must name a directory this user can read")
         }
         let prefix = "\(Self.stem(settings.database))_pre_v"
         var found: [(PostgresBackup, String)] = []
@@ -211,19 +196,19 @@ public struct PostgresBackups: Sendable {
         guard FileManager.default.isReadableFile(atPath: file) else {
             throw StrataError(.configuration, "cannot read the backup file \(file)", hint: "`strata backups` lists the backups")
         }
-        let script = Self.run(pgRestore, ["--clean", "--if-exists", "--no-owner", "--file=-", file], environment: [:])
+        let script = PostgresClientPrograms.run(pgRestore, ["--clean", "--if-exists", "--no-owner", "--file=-", file])
         guard script.status == 0 else {
             throw StrataError(.configuration, "\(file) is not a backup pg_restore can read: \(Self.firstLines(script.stderr))",
                               hint: "give a .dump file made by `strata backup` or `pg_dump -Fc`")
         }
         let safety = try create(label: currentVersionLabel, reason: "pre-restore", protecting: [file])
-        let prelude = Self.run(psql, ["-X", "-q", "-A", "-t", "--no-password", "-c", Self.preludeQuery],
+        let prelude = PostgresClientPrograms.run(psql, ["-X", "-q", "-A", "-t", "--no-password", "-c", Self.preludeQuery],
                                environment: clientEnvironment)
         guard prelude.status == 0 else {
             throw StrataError(.database, "cannot read the schemas of \(settings.redactedURL): \(Self.firstLines(prelude.stderr))")
         }
         let sql = ["SET client_min_messages = warning;", prelude.stdout, script.stdout].joined(separator: "\n")
-        let applied = Self.run(psql, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"],
+        let applied = PostgresClientPrograms.run(psql, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"],
                                environment: clientEnvironment, stdin: sql)
         guard applied.status == 0 else {
             throw StrataError(.database, "restoring \(file) failed, so nothing was changed: \(Self.firstLines(applied.stderr))",
@@ -335,45 +320,5 @@ public struct PostgresBackups: Sendable {
     private static func firstLines(_ text: String) -> String {
         let lines = text.split(separator: "\n").prefix(3).map { $0.trimmingCharacters(in: .whitespaces) }
         return lines.isEmpty ? "no message" : lines.joined(separator: "; ")
-    }
-
-    /// Runs a program with extra environment variables and optional standard input.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String],
-                    stdin: String? = nil) -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        do {
-            try process.run()
-        } catch {
-            return (127, "", "cannot run \(program): \(error)")
-        }
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 }

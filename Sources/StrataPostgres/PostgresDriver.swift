@@ -136,32 +136,12 @@ public final class PostgresDriver: DatabaseDriver {
 
     /// Every history row (by `applied_at`, then version); empty when the table does not exist.
     public func history() async throws -> [HistoryRecord] {
-        let (connection, sql) = try await session.open()
-        guard try await exists(sql.history, connection) else { return [] }
-        do {
-            var records: [HistoryRecord] = []
-            for row in try await connection.query(PostgresQuery(unsafeSQL: sql.selectHistory), logger: logger).collect() {
-                records.append(try sql.record(row))
-            }
-            return records
-        } catch {
-            throw PostgresErrors.databaseError(error, context: "cannot read \(sql.historyTable)")
-        }
+        try await readAll(\.history, \.historyTable, \.selectHistory) { sql, row in try sql.record(row) }
     }
 
     /// The audit log, oldest first; empty when the table does not exist.
     public func log() async throws -> [LogEntry] {
-        let (connection, sql) = try await session.open()
-        guard try await exists(sql.log, connection) else { return [] }
-        do {
-            var entries: [LogEntry] = []
-            for row in try await connection.query(PostgresQuery(unsafeSQL: sql.selectLog), logger: logger).collect() {
-                entries.append(try sql.entry(row))
-            }
-            return entries
-        } catch {
-            throw PostgresErrors.databaseError(error, context: "cannot read \(sql.logTable)")
-        }
+        try await readAll(\.log, \.logTable, \.selectLog) { sql, row in try sql.entry(row) }
     }
 
     /// Makes the writes in one transaction, creating the tables first if needed.
@@ -179,6 +159,21 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     // MARK: - Internals
+
+    /// Every row of one of Strata's tables (`table`: its qualified name; `name`: for messages),
+    /// decoded; empty when the table does not exist.
+    private func readAll<T>(_ table: KeyPath<PostgresHistorySQL, String>, _ name: KeyPath<PostgresHistorySQL, String>,
+                            _ query: KeyPath<PostgresHistorySQL, String>,
+                            _ decode: (PostgresHistorySQL, PostgresRow) throws -> T) async throws(StrataError) -> [T] {
+        let (connection, sql) = try await session.open()
+        guard try await exists(sql[keyPath: table], connection) else { return [] }
+        do {
+            return try await connection.query(PostgresQuery(unsafeSQL: sql[keyPath: query]), logger: logger).collect()
+                .map { try decode(sql, $0) }
+        } catch {
+            throw PostgresErrors.databaseError(error, context: "cannot read \(sql[keyPath: name])")
+        }
+    }
 
     /// Creates the tables unless they are known (or found) to exist.
     func prepareHistory(force: Bool) async throws(StrataError) {
@@ -201,7 +196,7 @@ public final class PostgresDriver: DatabaseDriver {
                         logger: self.logger).collect()
                     if schemaExists.isEmpty {
                         _ = try await connection.query(
-                            PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(PostgresHistorySQL.quoteIdentifier(sql.schema))"),
+                            PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(SQLQuoting.identifier(sql.schema))"),
                             logger: self.logger).collect()
                     }
                     for statement in sql.createStatements {

@@ -14,34 +14,14 @@ struct PostgresHistorySQL: Sendable {
     /// `"schema"."log_append_only"()`.
     let appendOnlyFunction: String
 
-    static let historyColumns = [
-        "version", "description", "type", "script", "checksum", "down_sql", "applied_by", "hostname",
-        "applied_at", "execution_time_ms", "status", "rolled_back_at", "error_message", "metadata",
-        "strata_version", "dirty",
-    ]
-    static let logColumns = [
-        "version", "event", "description", "checksum", "actor", "hostname", "at", "execution_time_ms",
-        "message", "strata_version",
-    ]
-
     init(schema: String, historyTable: String, logTable: String) {
         self.schema = schema
         self.historyTable = historyTable
         self.logTable = logTable
-        let s = Self.quoteIdentifier(schema)
-        history = "\(s).\(Self.quoteIdentifier(historyTable))"
-        log = "\(s).\(Self.quoteIdentifier(logTable))"
-        appendOnlyFunction = "\(s).\(Self.quoteIdentifier(logTable + "_append_only"))()"
-    }
-
-    /// `name` as an SQL identifier: in double quotes, inner quotes doubled.
-    static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// `text` as an SQL string literal (only for DDL, which takes no parameters).
-    static func quoteString(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        let s = SQLQuoting.identifier(schema)
+        history = "\(s).\(SQLQuoting.identifier(historyTable))"
+        log = "\(s).\(SQLQuoting.identifier(logTable))"
+        appendOnlyFunction = "\(s).\(SQLQuoting.identifier(logTable + "_append_only"))()"
     }
 
     /// The log's row trigger, refusing UPDATE and DELETE.
@@ -63,43 +43,18 @@ struct PostgresHistorySQL: Sendable {
     var createStatements: [String] {
         let statuses = HistoryStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
         let events = LogEntry.Event.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
-        let message = Self.quoteString("\(logTable) is append-only: its rows are never changed or deleted")
+        let message = SQLQuoting.literal("\(logTable) is append-only: its rows are never changed or deleted")
         return [
-            """
-            CREATE TABLE IF NOT EXISTS \(history) (
-                version TEXT NOT NULL PRIMARY KEY,
-                description TEXT NOT NULL,
-                type TEXT NOT NULL,
-                script TEXT NOT NULL,
-                checksum TEXT,
-                down_sql TEXT,
-                applied_by TEXT NOT NULL,
-                hostname TEXT NOT NULL,
-                applied_at TEXT NOT NULL,
-                execution_time_ms BIGINT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN (\(statuses))),
-                rolled_back_at TEXT,
-                error_message TEXT,
-                metadata TEXT,
-                strata_version TEXT NOT NULL,
-                dirty BOOLEAN NOT NULL DEFAULT false
-            )
-            """,
-            """
-            CREATE TABLE IF NOT EXISTS \(log) (
-                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                version TEXT NOT NULL,
-                event TEXT NOT NULL CHECK (event IN (\(events))),
-                description TEXT NOT NULL,
-                checksum TEXT,
-                actor TEXT NOT NULL,
-                hostname TEXT NOT NULL,
-                at TEXT NOT NULL,
-                execution_time_ms BIGINT,
-                message TEXT,
-                strata_version TEXT NOT NULL
-            )
-            """,
+            "CREATE TABLE IF NOT EXISTS \(history) (\n" + Self.columns(HistoryRecord.columnNames, types: [
+                "version": "TEXT NOT NULL PRIMARY KEY", "execution_time_ms": "BIGINT NOT NULL",
+                "status": "TEXT NOT NULL CHECK (status IN (\(statuses)))", "dirty": "BOOLEAN NOT NULL DEFAULT false",
+                "checksum": "TEXT", "down_sql": "TEXT", "rolled_back_at": "TEXT", "error_message": "TEXT", "metadata": "TEXT",
+            ]) + "\n)",
+            "CREATE TABLE IF NOT EXISTS \(log) (\n    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+                + Self.columns(LogEntry.columnNames, types: [
+                    "event": "TEXT NOT NULL CHECK (event IN (\(events)))", "checksum": "TEXT",
+                    "execution_time_ms": "BIGINT", "message": "TEXT",
+                ]) + "\n)",
             """
             CREATE OR REPLACE FUNCTION \(appendOnlyFunction) RETURNS trigger LANGUAGE plpgsql AS $strata$
             BEGIN
@@ -107,21 +62,26 @@ struct PostgresHistorySQL: Sendable {
             END
             $strata$
             """,
-            "DROP TRIGGER IF EXISTS \(Self.quoteIdentifier(changeTrigger)) ON \(log)",
+            "DROP TRIGGER IF EXISTS \(SQLQuoting.identifier(changeTrigger)) ON \(log)",
             """
-            CREATE TRIGGER \(Self.quoteIdentifier(changeTrigger))
+            CREATE TRIGGER \(SQLQuoting.identifier(changeTrigger))
             BEFORE UPDATE OR DELETE ON \(log) FOR EACH ROW EXECUTE FUNCTION \(appendOnlyFunction)
             """,
-            "DROP TRIGGER IF EXISTS \(Self.quoteIdentifier(truncateTrigger)) ON \(log)",
+            "DROP TRIGGER IF EXISTS \(SQLQuoting.identifier(truncateTrigger)) ON \(log)",
             """
-            CREATE TRIGGER \(Self.quoteIdentifier(truncateTrigger))
+            CREATE TRIGGER \(SQLQuoting.identifier(truncateTrigger))
             BEFORE TRUNCATE ON \(log) FOR EACH STATEMENT EXECUTE FUNCTION \(appendOnlyFunction)
             """,
         ]
     }
 
+    /// Column definitions, one per line: `types[name]`, else `TEXT NOT NULL`.
+    private static func columns(_ names: [String], types: [String: String]) -> String {
+        names.map { "    \($0) \(types[$0] ?? "TEXT NOT NULL")" }.joined(separator: ",\n")
+    }
+
     var upsert: String {
-        let hc = Self.historyColumns
+        let hc = HistoryRecord.columnNames
         return "INSERT INTO \(history) (\(hc.joined(separator: ", "))) VALUES ("
             + (1...hc.count).map { "$\($0)" }.joined(separator: ", ")
             + ") ON CONFLICT (version) DO UPDATE SET "
@@ -131,17 +91,17 @@ struct PostgresHistorySQL: Sendable {
     var delete: String { "DELETE FROM \(history) WHERE version = $1" }
 
     var append: String {
-        let lc = Self.logColumns
+        let lc = LogEntry.columnNames
         return "INSERT INTO \(log) (\(lc.joined(separator: ", "))) VALUES ("
             + (1...lc.count).map { "$\($0)" }.joined(separator: ", ") + ")"
     }
 
     var selectHistory: String {
-        "SELECT \(Self.historyColumns.joined(separator: ", ")) FROM \(history) ORDER BY applied_at, version"
+        "SELECT \(HistoryRecord.columnNames.joined(separator: ", ")) FROM \(history) ORDER BY applied_at, version"
     }
 
     var selectLog: String {
-        "SELECT id, \(Self.logColumns.joined(separator: ", ")) FROM \(log) ORDER BY id"
+        "SELECT id, \(LogEntry.columnNames.joined(separator: ", ")) FROM \(log) ORDER BY id"
     }
 
     /// One write as a query with bound values.

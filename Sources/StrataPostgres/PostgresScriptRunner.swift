@@ -20,33 +20,17 @@ struct PostgresScriptRunner: Sendable {
         case passThrough
     }
 
-    /// A transaction statement at the start of a script statement.
-    enum TransactionControl: Equatable {
-        case begin, commit, rollback
-
-        var keyword: String {
-            switch self {
-            case .begin: "BEGIN"
-            case .commit: "COMMIT"
-            case .rollback: "ROLLBACK"
-            }
-        }
-
-        /// `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO`,
-        /// `COMMIT PREPARED`, `ROLLBACK PREPARED`, `SAVEPOINT` or `RELEASE`.
-        init?(_ statement: SQLStatement) {
-            let words = statement.firstKeywords(3)
-            switch words.first {
-            case "BEGIN": self = .begin
-            case "START" where words.dropFirst().first == "TRANSACTION": self = .begin
-            case "COMMIT", "END":
-                if words.contains("PREPARED") { return nil }
-                self = .commit
-            case "ROLLBACK", "ABORT":
-                if words.contains("TO") || words.contains("PREPARED") { return nil }
-                self = .rollback
-            default: return nil
-            }
+    /// The transaction statement a script statement is, if any: `BEGIN`, `START TRANSACTION`,
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO`, `COMMIT PREPARED`,
+    /// `ROLLBACK PREPARED`, `SAVEPOINT` or `RELEASE`.
+    static func transactionControl(_ statement: SQLStatement) -> ScriptTransactionStatements.Control? {
+        let words = statement.firstKeywords(3)
+        switch words.first {
+        case "BEGIN": return .begin
+        case "START": return words.dropFirst().first == "TRANSACTION" ? .begin : nil
+        case "COMMIT", "END": return words.contains("PREPARED") ? nil : .commit
+        case "ROLLBACK", "ABORT": return words.contains("TO") || words.contains("PREPARED") ? nil : .rollback
+        default: return nil
         }
     }
 
@@ -56,39 +40,19 @@ struct PostgresScriptRunner: Sendable {
     ///   server's position inside it when given), with the SQLSTATE.
     @discardableResult
     func run(_ script: MigrationScript, policy: TransactionPolicy) async throws(StrataError) -> Bool {
-        var openedByScript: SQLStatement? = nil
+        var own = ScriptTransactionStatements()
+        var openInPassThrough = false
         for statement in script.statements(dialect: .postgres) {
-            let control = TransactionControl(statement)
+            let control = Self.transactionControl(statement)
             if let control, policy == .absorb {
-                switch (control, openedByScript) {
-                case (.begin, nil):
-                    openedByScript = statement
-                    continue
-                case (.commit, .some):
-                    openedByScript = nil
-                    continue
-                default:
-                    let message = switch control {
-                    case .begin: "cannot start a transaction within a transaction"
-                    case .commit: "COMMIT without a matching BEGIN would commit part of the migration"
-                    case .rollback: "ROLLBACK would undo the transaction Strata runs the migration in"
-                    }
-                    throw StrataError(.migrationFailed, message, location: statement.location,
-                                      hint: Self.transactionControlHint)
-                }
+                try own.absorb(control, at: statement.utf8Range.lowerBound, in: script, hint: Self.transactionControlHint)
+                continue
             }
             try await execute(statement, of: script, code: .migrationFailed)
-            if policy == .passThrough, let control {
-                openedByScript = control == .begin ? statement : nil
-            }
+            if let control { openInPassThrough = control == .begin }
         }
-        if policy == .absorb, let openedByScript {
-            throw StrataError(
-                .migrationFailed, "the script's BEGIN has no matching COMMIT", location: openedByScript.location,
-                hint: "add the missing COMMIT at the end of the script, or remove the BEGIN: "
-                    + "Strata already runs each migration in a transaction")
-        }
-        return openedByScript != nil
+        if policy == .absorb { try own.finish(in: script) }
+        return openInPassThrough
     }
 
     /// Runs a verify script: the first row any statement returns fails the verification.
@@ -105,7 +69,7 @@ struct PostgresScriptRunner: Sendable {
         var rows: [PostgresVerifyRow] = []
         var truncated = false
         for statement in script.statements(dialect: .postgres) {
-            if let control = TransactionControl(statement) {
+            if let control = Self.transactionControl(statement) {
                 throw StrataError(
                     .verificationFailed, "a verify script cannot use \(control.keyword)", location: statement.location,
                     hint: "a verify script holds queries only: remove the transaction statements")

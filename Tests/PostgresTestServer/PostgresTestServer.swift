@@ -1,4 +1,5 @@
 import Foundation
+import StrataPostgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -326,50 +327,17 @@ public final class PostgresTestServer: Sendable {
 
     // MARK: - Programs
 
-    /// A PostgreSQL client program: from the server's directory when it has it, else from PATH.
+    /// A PostgreSQL client program's path: from the server's directory when it has it, else from
+    /// the PATH (the bare name when it is nowhere, so running it fails with that name).
     public static func clientProgram(_ name: String) -> String {
-        let local = "\(binaries)/\(name)"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : name
+        PostgresClientPrograms.find(name, in: "\(binaries):" + (ProcessInfo.processInfo.environment["PATH"] ?? "")) ?? name
     }
 
-    /// Runs a program (looked up on PATH when not absolute) and waits for it.
+    /// Runs a program (by its path) and waits for it.
     public static func run(_ program: String, _ arguments: [String], stdin: String?,
                            environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        if program.hasPrefix("/") {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot run \(program): \(error)")
-        }
-        if let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let result = PostgresClientPrograms.run(program, arguments, environment: environment, stdin: stdin)
+        return (result.status, result.stdout, result.stderr)
     }
 
     private static func percentEncode(_ text: String) -> String {

@@ -14,23 +14,11 @@ struct PostgresRunnerTests {
             files["\(v)_t\(i).sql"] = "CREATE TABLE t\(i) (id serial PRIMARY KEY, v text);\nINSERT INTO t\(i) (v) VALUES ('x');\nINSERT INTO ledger VALUES (\(i));\n"
         }
         try tmp.write(files, under: "migrations")
-        let processes = (0..<8).map { _ -> (Process, Pipe, Pipe) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: StrataProcess.binary)
-            p.arguments = ["-d", db.url, "--lock-timeout", "60", "up", "--no-backup"]
-            p.currentDirectoryURL = tmp.url
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            return (p, out, err)
-        }
-        for (p, _, _) in processes { try p.run() }
-        for (p, out, err) in processes {
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(stdout)\n\(stderr)")
-            #expect(!stdout.contains(db.password) && !stderr.contains(db.password))
+        let runs = try StrataProcess.strataConcurrently(["-d", db.url, "--lock-timeout", "60", "up", "--no-backup"],
+                                                        count: 8, in: tmp.url)
+        for r in runs {
+            #expect(r.exitCode == 0, "\(r)")
+            #expect(!r.stdout.contains(db.password) && !r.stderr.contains(db.password))
         }
         #expect(try db.psql("SELECT count(*), count(DISTINCT version) FROM ledger") == "20|20\n")
         #expect(try db.psql("SELECT count(*) FROM strata_schema_log WHERE event = 'applied'") == "20\n")
@@ -134,15 +122,22 @@ struct PostgresRunnerTests {
         try tmp.write(["001_busy.sql": "CREATE TABLE busy (id int);\n"], under: "migrations")
         #expect(try StrataProcess.strata(["-d", db.url, "up", "--no-backup"], in: tmp.url).exitCode == 0)
         try tmp.write(["002_alter.sql": "-- strata:lock-timeout 200ms\nALTER TABLE busy ADD COLUMN name text;\n"], under: "migrations")
-        // Another session holds the table for up to 10 s.
+        // Another session holds the table until the test ends (psql reads its commands from a pipe).
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
-        holder.arguments = ["-X", "-q", "-d", db.name, "-c", "BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;"]
+        holder.arguments = ["-X", "-q", "-d", db.name]
         holder.environment = ProcessInfo.processInfo.environment.merging(db.server.clientEnvironment) { $1 }
+        let commands = Pipe()
+        holder.standardInput = commands
         holder.standardOutput = FileHandle.nullDevice
         holder.standardError = FileHandle.nullDevice
         try holder.run()
-        defer { holder.terminate(); holder.waitUntilExit() }
+        commands.fileHandleForWriting.write(Data("BEGIN;\nLOCK TABLE busy IN ACCESS EXCLUSIVE MODE;\n".utf8))
+        defer {
+            commands.fileHandleForWriting.write(Data("ROLLBACK;\n".utf8))
+            try? commands.fileHandleForWriting.close()
+            holder.waitUntilExit()
+        }
         for _ in 0..<100 {
             if try db.psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'busy' AND l.mode = 'AccessExclusiveLock' AND l.granted") == "1\n" { break }
             Thread.sleep(forTimeInterval: 0.05)

@@ -217,12 +217,18 @@ enum BackupSupport {
 
     /// `{"path", "size", "version", "created_at", "compressed"}`.
     static func json(_ file: BackupFile) -> JSONValue {
+        json(path: file.path, size: file.size, version: file.versionLabel, createdAt: file.createdAtText,
+             compressed: file.compressed)
+    }
+
+    /// `{"path", "size", "version", "created_at", "compressed"}` of any engine's backup.
+    static func json(path: String, size: Int, version: String?, createdAt: String, compressed: Bool) -> JSONValue {
         .object([
-            ("path", .string(file.path)),
-            ("size", .int(file.size)),
-            ("version", .optional(file.versionLabel)),
-            ("created_at", .string(file.createdAtText)),
-            ("compressed", .bool(file.compressed)),
+            ("path", .string(path)),
+            ("size", .int(size)),
+            ("version", .optional(version)),
+            ("created_at", .string(createdAt)),
+            ("compressed", .bool(compressed)),
         ])
     }
 

@@ -98,12 +98,7 @@ enum PostgresBackupSupport {
 
     /// `{"path", "size", "version", "created_at", "compressed"}`, as for SQLite backups.
     static func json(_ file: PostgresBackup) -> JSONValue {
-        .object([
-            ("path", .string(file.path)),
-            ("size", .int(file.size)),
-            ("version", .optional(file.versionLabel)),
-            ("created_at", .string(file.createdAtText)),
-            ("compressed", .bool(true)),
-        ])
+        BackupSupport.json(path: file.path, size: file.size, version: file.versionLabel, createdAt: file.createdAtText,
+                           compressed: true)
     }
 }

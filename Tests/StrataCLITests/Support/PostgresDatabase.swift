@@ -9,12 +9,7 @@ final class PostgresDatabase {
     let name: String
 
     init() throws {
-        do {
-            server = try PostgresTestServer.shared()
-        } catch {
-            Issue.record("the PostgreSQL test server is not available: \(error)")
-            throw error
-        }
+        server = try PostgresTestServer.shared()
         name = try server.createDatabase(prefix: "strata_cli")
     }
 
