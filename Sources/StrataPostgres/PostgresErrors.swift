@@ -78,10 +78,19 @@ enum PostgresErrors {
             return StrataError(.database, "cannot connect to \(target): the server asks for an authentication method Strata does not support",
                                hint: "use password, md5 or scram-sha-256 authentication for this user in pg_hba.conf")
         default:
-            let cause = psql.underlying.map { describe($0) } ?? "\(psql.code)"
+            let cause = psql.underlying.map { networkReason(describe($0)) } ?? "\(psql.code)"
             return StrataError(.database, "cannot connect to \(target) (\(settings.endpoint)): \(cause)",
                                hint: reachHint(settings))
         }
+    }
+
+    /// The usual network failures in a few words, else NIO's own description.
+    static func networkReason(_ text: String) -> String {
+        let known = [("Connection refused", "connection refused"), ("UnknownHost", "unknown host"),
+                     ("Name or service not known", "unknown host"), ("No such file or directory", "no such socket"),
+                     ("timed out", "timed out"), ("connectTimeout", "timed out"), ("Network is unreachable", "network unreachable"),
+                     ("No route to host", "no route to host")]
+        return known.first { text.contains($0.0) }?.1 ?? text
     }
 
     private static func reachHint(_ settings: PostgresConnectionSettings) -> String {
