@@ -165,7 +165,7 @@ _strata() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    local -a non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -189,6 +189,12 @@ _strata() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -213,7 +219,7 @@ _strata_up() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --allow-out-of-order --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --target)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --target)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -237,6 +243,12 @@ _strata_up() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--target')
@@ -249,7 +261,7 @@ _strata_down() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --all --dry-run --no-backup --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --steps --target)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --steps --target)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -273,6 +285,12 @@ _strata_down() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--steps')
@@ -288,7 +306,7 @@ _strata_to() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --version)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --version)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -312,6 +330,12 @@ _strata_to() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--version')
@@ -324,7 +348,7 @@ _strata_redo() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -350,6 +374,12 @@ _strata_redo() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -357,7 +387,7 @@ _strata_rollback() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --force --dry-run --no-backup --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -383,6 +413,12 @@ _strata_rollback() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -390,7 +426,7 @@ _strata_status() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -414,6 +450,12 @@ _strata_status() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -423,7 +465,7 @@ _strata_list() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -447,6 +489,12 @@ _strata_list() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -456,7 +504,7 @@ _strata_history() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -480,6 +528,12 @@ _strata_history() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -489,7 +543,7 @@ _strata_validate() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --allow-out-of-order --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -513,6 +567,12 @@ _strata_validate() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -522,7 +582,7 @@ _strata_verify() {
     repeating_flags=()
     non_repeating_flags=(--full --yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -546,6 +606,12 @@ _strata_verify() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -555,7 +621,7 @@ _strata_doctor() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -579,6 +645,12 @@ _strata_doctor() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac
@@ -588,7 +660,7 @@ _strata_init() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --layout)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --layout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -612,6 +684,12 @@ _strata_init() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--layout')
@@ -625,7 +703,7 @@ _strata_create() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --layout --author)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --layout --author)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -649,6 +727,12 @@ _strata_create() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--layout')
@@ -665,7 +749,7 @@ _strata_repair() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -691,6 +775,12 @@ _strata_repair() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -698,7 +788,7 @@ _strata_baseline() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -724,6 +814,12 @@ _strata_baseline() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -731,7 +827,7 @@ _strata_adopt() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --skip-missing --dry-run --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --from)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --from)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -755,6 +851,12 @@ _strata_adopt() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--from')
@@ -767,7 +869,7 @@ _strata_backup() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --compress --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --output)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --output)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -791,6 +893,12 @@ _strata_backup() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     '--output')
@@ -803,7 +911,7 @@ _strata_backups() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -829,6 +937,12 @@ _strata_backups() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -836,7 +950,7 @@ _strata_restore() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -862,6 +976,12 @@ _strata_restore() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -869,7 +989,7 @@ _strata_lint() {
     repeating_flags=()
     non_repeating_flags=(--rules --yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--engine --sqlite-version -d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(--engine --sqlite-version -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options -1
 
     # Offer option value completions
@@ -901,6 +1021,12 @@ _strata_lint() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -908,7 +1034,7 @@ _strata_rehearse() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -934,6 +1060,12 @@ _strata_rehearse() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -941,7 +1073,7 @@ _strata_dump() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-o --output -d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-o --output -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -970,6 +1102,12 @@ _strata_dump() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -977,7 +1115,7 @@ _strata_load() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -1003,6 +1141,12 @@ _strata_load() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -1010,7 +1154,7 @@ _strata_diff() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(--against -d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(--against -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -1039,6 +1183,12 @@ _strata_diff() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 }
 
@@ -1046,7 +1196,7 @@ _strata_completions() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 1
 
     # Offer option value completions
@@ -1072,6 +1222,12 @@ _strata_completions() {
     '--history-table')
         return
         ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -1087,7 +1243,7 @@ _strata_man() {
     repeating_flags=()
     non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
     repeating_options=()
-    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table)
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
     __strata_offer_flags_options 0
 
     # Offer option value completions
@@ -1111,6 +1267,12 @@ _strata_man() {
         return
         ;;
     '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
         return
         ;;
     esac

@@ -1,5 +1,11 @@
 /// One row of the append-only audit log (`strata_schema_log`).
 public struct LogEntry: Sendable, Hashable {
+    /// The log table's columns besides `id`, in the order drivers write and read them.
+    public static let columnNames = [
+        "version", "event", "description", "checksum", "actor", "hostname", "at", "execution_time_ms",
+        "message", "strata_version",
+    ]
+
     /// What happened.
     public enum Event: String, Sendable, Hashable, Codable, CaseIterable {
         /// A migration was applied.

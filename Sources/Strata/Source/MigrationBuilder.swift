@@ -323,6 +323,8 @@ struct MigrationBuilder {
             options.transactional = false
             options.nonTransactionalReason = sectionReason
         }
+        options.lockTimeout = metadata.lockTimeout
+        options.statementTimeout = metadata.statementTimeout
         if let script {
             let directives = try ScriptDirectives.parse(script)
             if !directives.transactional {
@@ -330,6 +332,8 @@ struct MigrationBuilder {
                 options.nonTransactionalReason = "-- strata:no-transaction"
             }
             options.foreignKeys = directives.foreignKeys
+            if let value = directives.lockTimeout { options.lockTimeout = value }
+            if let value = directives.statementTimeout { options.statementTimeout = value }
         }
         return options
     }

@@ -149,7 +149,10 @@ enum MaintenanceOutput {
 
     /// Confirmation on a protected environment, with the changes shown.
     static func approval(_ command: String, _ context: CommandContext) -> @Sendable (MaintenancePlan) async throws -> Void {
-        { plan in try context.confirmIfProtected(summary(plan, command: command, context: context)) }
+        { plan in
+            try context.confirmIfProtected(summary(plan, command: command, context: context))
+            PostgresBackupSupport.warnIfNoBackup(context, enabled: true)
+        }
     }
 
     /// Lock waits, warnings and the backup, as the migration commands show them.

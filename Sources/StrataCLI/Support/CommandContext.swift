@@ -90,7 +90,9 @@ struct CommandContext: Sendable {
     func openDriver(mutating: Bool) throws(StrataError) -> (any DatabaseDriver)? {
         if databaseIsDefault && mutating { console.note("note: no database given; using the embedded default \(database.redacted)") }
         return try DriverRegistry.open(database, historyTable: historyTable, createIfMissing: mutating,
-                                       busyTimeout: lockTimeout)
+                                       busyTimeout: lockTimeout,
+                                       postgresLockTimeout: options.pgLockTimeout ?? config.postgres.lockTimeout,
+                                       postgresStatementTimeout: options.pgStatementTimeout ?? config.postgres.statementTimeout)
     }
 
     /// Status against the database, or against an empty history when the database does not exist yet.

@@ -23,6 +23,7 @@ enum MigrationRun {
             beforeChange: { plan in
                 try UpLint.check(plan, migrations: loaded.migrations, engine: context.database.engine, context: context)
                 try context.confirmIfProtected(planSummary(plan, context: context))
+                PostgresBackupSupport.warnIfNoBackup(context, enabled: backup)
             },
             onEvent: eventRenderer(context, request: request)) }
         report(steps: result.steps, plan: result.plan, current: result.currentVersion, backup: result.backup, context: context)
