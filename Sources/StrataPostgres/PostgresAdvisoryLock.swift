@@ -51,8 +51,7 @@ public enum PostgresAdvisoryLock {
         _ body: () async throws -> T
     ) async throws -> T {
         var lockSettings = settings
-        let identity = RunIdentity.current()
-        lockSettings.applicationName = String("strata runner pid \(getpid()) on \(identity.hostname)".prefix(63))
+        lockSettings.applicationName = runnerName
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
@@ -60,14 +59,34 @@ public enum PostgresAdvisoryLock {
         } catch {
             throw (error as? StrataError) ?? PostgresErrors.connectError(error, settings: settings)
         }
-        let key: Int64
+        let result: T
         do {
-            let current = try await connection.query("SELECT current_schema()", logger: logger).collect()
-                .first.map { try $0.decode(String?.self) } ?? nil
-            key = Self.key(schema: settings.schema ?? current ?? "public", historyTable: historyTable)
-            try await acquire(key, connection: connection, settings: settings, timeout: timeout, onWait: onWait, logger: logger)
+            let current: String?
+            do {
+                current = try await connection.query("SELECT current_schema()", logger: logger).collect()
+                    .first.map { try $0.decode(String?.self) } ?? nil
+            } catch {
+                throw PostgresErrors.databaseError(error)
+            }
+            result = try await withLock(on: connection, key: key(schema: settings.schema ?? current ?? "public", historyTable: historyTable),
+                                        database: settings.redactedURL, timeout: timeout, onWait: onWait, logger: logger, body)
         } catch {
             try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+        return result
+    }
+
+    /// Runs `body` holding the lock `key` on a connection the caller owns (and closes or gives
+    /// back), such as one leased from an application's `PostgresClient`.
+    static func withLock<T: Sendable>(
+        on connection: PostgresConnection, key: Int64, database: String, timeout: Double,
+        onWait: @Sendable (String) -> Void, logger: Logger, _ body: () async throws -> T
+    ) async throws -> T {
+        do {
+            try await acquire(key, connection: connection, database: database, timeout: timeout, onWait: onWait, logger: logger)
+        } catch {
             throw PostgresErrors.databaseError(error)
         }
         let result: T
@@ -81,7 +100,12 @@ public enum PostgresAdvisoryLock {
         return result
     }
 
-    private static func acquire(_ key: Int64, connection: PostgresConnection, settings: PostgresConnectionSettings,
+    /// The `application_name` of a lock's connection, shown to a runner that waits for it.
+    static var runnerName: String {
+        String("strata runner pid \(getpid()) on \(RunIdentity.current().hostname)".prefix(63))
+    }
+
+    private static func acquire(_ key: Int64, connection: PostgresConnection, database: String,
                                 timeout: Double, onWait: @Sendable (String) -> Void, logger: Logger) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .milliseconds(Int64(max(0, timeout) * 1000))
@@ -95,7 +119,7 @@ public enum PostgresAdvisoryLock {
                 let holder = try await holder(key, connection: connection, logger: logger)
                 throw StrataError(
                     .lockTimeout,
-                    "another runner holds the lock on \(settings.redactedURL)\(holder.map { " (\($0))" } ?? "") "
+                    "another runner holds the lock on \(database)\(holder.map { " (\($0))" } ?? "") "
                         + "and did not release it within \(formatSeconds(timeout)) s",
                     hint: "wait for that run to finish, or wait longer with --lock-timeout; a runner that died "
                         + "releases the lock when its session ends (SELECT pg_terminate_backend(pid) ends it)")
@@ -107,14 +131,14 @@ public enum PostgresAdvisoryLock {
             do {
                 try await Task.sleep(for: max(.milliseconds(1), min(pause, deadline - clock.now)))
             } catch {
-                throw StrataError(.lockTimeout, "stopped waiting for the lock on \(settings.redactedURL): the task was cancelled")
+                throw StrataError(.lockTimeout, "stopped waiting for the lock on \(database): the task was cancelled")
             }
             pause = min(pause * 2, .milliseconds(500))
         }
     }
 
     /// Who holds the lock: `PostgreSQL backend pid 4242, application 'strata runner pid 17 on ci-3', user deploy, since …`.
-    private static func holder(_ key: Int64, connection: PostgresConnection, logger: Logger) async throws -> String? {
+    static func holder(_ key: Int64, connection: PostgresConnection, logger: Logger) async throws -> String? {
         let high = Int64(UInt32(truncatingIfNeeded: UInt64(bitPattern: key) >> 32))
         let low = Int64(UInt32(truncatingIfNeeded: UInt64(bitPattern: key)))
         let rows = try await connection.query("""
@@ -136,7 +160,6 @@ public enum PostgresAdvisoryLock {
 
     private static func release(_ key: Int64, connection: PostgresConnection, logger: Logger) async {
         _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger).collect()
-        try? await connection.close()
     }
 
     private static func formatSeconds(_ seconds: Double) -> String {

@@ -26,31 +26,16 @@ extension PostgresDriver {
     ///   position (else of the failing statement); `.verificationFailed` for verify rows;
     ///   `.database` when the connection fails.
     public func execute(_ unit: ExecutionUnit) async throws -> Int {
+        if let code = unit.code { return try await executeCode(unit, code) }
         try await prepareHistory(force: false)
         let (connection, sql) = try await session.open()
         let runner = PostgresScriptRunner(connection: connection, logger: logger)
         let clock = ContinuousClock()
-        let timeouts = [("lock_timeout", unit.options.lockTimeout), ("statement_timeout", unit.options.statementTimeout)]
-            .compactMap { name, value in value.map { (name, $0) } }
+        let timeouts = Self.timeouts(unit.options)
 
         if unit.options.transactional {
-            do {
-                _ = try await connection.query("BEGIN", logger: logger).collect()
-            } catch {
-                throw PostgresErrors.databaseError(error, context: "cannot start a transaction")
-            }
-            do {
-                try await setTimeouts(timeouts, local: true, script: unit.script, connection)
-                let start = clock.now
+            return try await transactionalUnit(unit, connection: connection, sql: sql) {
                 try await runner.run(unit.script, policy: .absorb)
-                let elapsed = Self.milliseconds(clock.now - start)
-                if let verify = unit.verify { try await runner.verify(verify) }
-                try await write(unit.historyWrites(elapsed), sql: sql, connection: connection)
-                try await commit(connection)
-                return elapsed
-            } catch {
-                await rollback(connection)
-                throw error
             }
         }
 
@@ -78,6 +63,37 @@ extension PostgresDriver {
             try await self.write(unit.historyWrites(elapsed), sql: sql, connection: connection)
         }
         return elapsed
+    }
+
+    /// A migration's own timeouts, as setting names and values.
+    static func timeouts(_ options: ExecutionOptions) -> [(String, String)] {
+        [("lock_timeout", options.lockTimeout), ("statement_timeout", options.statementTimeout)]
+            .compactMap { name, value in value.map { (name, $0) } }
+    }
+
+    /// A transactional unit: `BEGIN`, the unit's own timeouts (`SET LOCAL`), `body` (timed: the
+    /// script, or a Swift migration's closure), the verify script, the history writes, `COMMIT`;
+    /// `ROLLBACK` on any error. Returns the milliseconds `body` took.
+    func transactionalUnit(_ unit: ExecutionUnit, connection: PostgresConnection, sql: PostgresHistorySQL,
+                           _ body: () async throws -> Void) async throws -> Int {
+        do {
+            _ = try await connection.query("BEGIN", logger: logger).collect()
+        } catch {
+            throw PostgresErrors.databaseError(error, context: "cannot start a transaction")
+        }
+        do {
+            try await setTimeouts(Self.timeouts(unit.options), local: true, script: unit.script, connection)
+            let start = ContinuousClock.now
+            try await body()
+            let elapsed = Self.milliseconds(ContinuousClock.now - start)
+            if let verify = unit.verify { try await PostgresScriptRunner(connection: connection, logger: logger).verify(verify) }
+            try await write(unit.historyWrites(elapsed), sql: sql, connection: connection)
+            try await commit(connection)
+            return elapsed
+        } catch {
+            await rollback(connection)
+            throw error
+        }
     }
 
     /// Sets timeouts for the transaction (`local`) or the session, values bound.

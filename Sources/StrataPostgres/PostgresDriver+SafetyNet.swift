@@ -1,23 +1,63 @@
 import Foundation
+import PostgresNIO
 import Strata
 
 /// The safety net of a run on PostgreSQL (SPEC §5): a session-level advisory lock held for the
 /// whole run, and a `pg_dump -Fc` archive before the first change.
 extension PostgresDriver {
     /// Runs `body` holding the advisory lock of this database's schema and history table (see
-    /// ``PostgresAdvisoryLock``), on a connection of its own. Another runner waits up to
-    /// `timeout` seconds, reporting ``RunEvent/waitingForLock(holder:)``, then fails with
-    /// `.lockTimeout` (exit 4) naming the holder.
+    /// ``PostgresAdvisoryLock``), on a connection of its own: a new one for a driver made from
+    /// settings, a second one leased from the pool for a driver over an application's
+    /// `PostgresClient` (held for the whole run, its `application_name` naming the runner until
+    /// it goes back). Another runner waits up to `timeout` seconds, reporting
+    /// ``RunEvent/waitingForLock(holder:)``, then fails with `.lockTimeout` (exit 4) naming the holder.
     public func withRunnerLock<T: Sendable>(timeout: Double, onEvent: @escaping @Sendable (RunEvent) -> Void,
                                             _ body: () async throws -> T) async throws -> T {
-        try await PostgresAdvisoryLock.withLock(settings: settings, historyTable: historyTable, timeout: timeout,
-                                                onWait: { holder in onEvent(.waitingForLock(holder: holder)) }, body)
+        let onWait: @Sendable (String) -> Void = { holder in onEvent(.waitingForLock(holder: holder)) }
+        switch session.source {
+        case .settings(let settings):
+            return try await PostgresAdvisoryLock.withLock(settings: settings, historyTable: historyTable, timeout: timeout,
+                                                           onWait: onWait, body)
+        case .client(let client):
+            let schema = try await session.open().sql.schema
+            let key = PostgresAdvisoryLock.key(schema: schema, historyTable: historyTable)
+            let lease: PostgresClientLease
+            do {
+                lease = try await PostgresClientLease.lease(from: client)
+            } catch {
+                throw PostgresErrors.databaseError(error, context: "cannot lease the runner lock's connection from the PostgresClient")
+            }
+            let result: T
+            do {
+                do {
+                    _ = try await lease.connection.query(
+                        "SELECT set_config('application_name', \(PostgresAdvisoryLock.runnerName), false)", logger: logger).collect()
+                } catch {
+                    throw PostgresErrors.databaseError(error, context: "cannot name the runner lock's connection")
+                }
+                result = try await PostgresAdvisoryLock.withLock(on: lease.connection, key: key, database: displayName,
+                                                                 timeout: timeout, onWait: onWait, logger: logger, body)
+            } catch {
+                await giveBack(lease)
+                throw error
+            }
+            await giveBack(lease)
+            return result
+        }
+    }
+
+    /// Resets the lock connection's `application_name` and gives it back to the pool.
+    private func giveBack(_ lease: PostgresClientLease) async {
+        _ = try? await lease.connection.query("RESET application_name", logger: logger).collect()
+        await lease.release()
     }
 
     /// A `pg_dump -Fc` archive in `settings.directory` (default `backups` in the working
     /// directory), the newest `settings.keep` kept; `nil` when `pg_dump` is not on the `PATH`
-    /// (see ``PostgresBackups/isAvailable``: the command line warns before the run).
+    /// (see ``PostgresBackups/isAvailable``: the command line warns before the run), and for a
+    /// driver over an application's `PostgresClient` given without connection settings.
     public func backUp(reason: String, currentVersion: String?, settings backup: BackupSettings) async throws -> String? {
+        guard let settings else { return nil }
         let backups = PostgresBackups(settings: settings, directory: backup.directory, keep: backup.keep,
                                       searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         guard backups.isAvailable else { return nil }

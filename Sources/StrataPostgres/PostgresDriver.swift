@@ -27,14 +27,20 @@ import Strata
 /// - The connection is made on first use (``init(settings:historyTable:logTable:lockTimeout:statementTimeout:logger:)``
 ///   does no I/O), or at once with ``connect(_:historyTable:logTable:lockTimeout:statementTimeout:logger:)``.
 ///   Connection failures are ``StrataError`` `.database` (exit 2) naming the URL with its
-///   password redacted.
+///   password redacted. ``connect(url:environment:historyTable:logTable:lockTimeout:statementTimeout:logger:)``
+///   parses a URL string first.
+/// - Or over the application's own `PostgresClient`:
+///   ``init(client:settings:historyTable:logTable:lockTimeout:statementTimeout:logger:)`` leases one
+///   pooled connection until ``close()`` (the client is never closed by Strata).
+/// - Swift migrations run in their transaction with a ``PostgresMigrationDatabase``.
 public final class PostgresDriver: DatabaseDriver {
     /// Always ``DatabaseEngine/postgres``.
     public let engine: DatabaseEngine = .postgres
     /// The URL with its password replaced by `***`.
     public let displayName: String
-    /// Where and how to connect.
-    public let settings: PostgresConnectionSettings
+    /// Where and how to connect: the URL's settings, or those given with an application's
+    /// `PostgresClient` (for `pg_dump` backups); `nil` for a client given without settings.
+    public let settings: PostgresConnectionSettings?
     /// The name of the history table.
     public let historyTable: String
     /// The name of the append-only audit log table.
@@ -57,9 +63,17 @@ public final class PostgresDriver: DatabaseDriver {
     ///   - statementTimeout: `statement_timeout` for the whole run.
     ///   - logger: Receives PostgresNIO's diagnostics (no output by default).
     /// - Throws: ``StrataError`` `.configuration` for empty or equal table names.
-    public init(settings: PostgresConnectionSettings, historyTable: String = StrataInfo.defaultHistoryTable,
+    public convenience init(settings: PostgresConnectionSettings, historyTable: String = StrataInfo.defaultHistoryTable,
                 logTable: String = "strata_schema_log", lockTimeout: String? = nil, statementTimeout: String? = nil,
                 logger: Logger = Logger(label: "strata.postgres", factory: { _ in SwiftLogNoOpLogHandler() })) throws(StrataError) {
+        try self.init(source: .settings(settings), settings: settings, displayName: settings.redactedURL,
+                      historyTable: historyTable, logTable: logTable, lockTimeout: lockTimeout,
+                      statementTimeout: statementTimeout, logger: logger)
+    }
+
+    /// The designated initializer: checks the names and timeouts, connects on first use.
+    init(source: ConnectionSource, settings: PostgresConnectionSettings?, displayName: String, historyTable: String,
+         logTable: String, lockTimeout: String?, statementTimeout: String?, logger: Logger) throws(StrataError) {
         guard !historyTable.isEmpty, !logTable.isEmpty, historyTable != logTable else {
             throw StrataError(.configuration, "the history table and the log table need two different, non-empty names")
         }
@@ -70,7 +84,7 @@ public final class PostgresDriver: DatabaseDriver {
             }
         }
         self.settings = settings
-        self.displayName = settings.redactedURL
+        self.displayName = displayName
         self.historyTable = historyTable
         self.logTable = logTable
         self.lockTimeout = lockTimeout
@@ -79,7 +93,7 @@ public final class PostgresDriver: DatabaseDriver {
         var sessionSettings: [(String, String)] = []
         if let lockTimeout { sessionSettings.append(("lock_timeout", lockTimeout)) }
         if let statementTimeout { sessionSettings.append(("statement_timeout", statementTimeout)) }
-        self.session = Session(settings: settings, sessionSettings: sessionSettings, historyTable: historyTable,
+        self.session = Session(source: source, sessionSettings: sessionSettings, historyTable: historyTable,
                                logTable: logTable, logger: logger)
     }
 
@@ -153,7 +167,9 @@ public final class PostgresDriver: DatabaseDriver {
         }
     }
 
-    /// Closes the connection; later calls fail with `.database`.
+    /// Closes the connection; later calls fail with `.database`. A driver over an application's
+    /// `PostgresClient` resets the session settings it made and gives the connection back to the
+    /// pool instead (the client itself stays open).
     public func close() async {
         await session.close()
     }
@@ -281,20 +297,31 @@ public final class PostgresDriver: DatabaseDriver {
 }
 
 extension PostgresDriver {
-    /// The connection, made on first use, and the history SQL for the resolved schema.
+    /// Where the driver's connection comes from.
+    enum ConnectionSource: Sendable {
+        /// A connection of its own, made from the settings and closed by ``PostgresDriver/close()``.
+        case settings(PostgresConnectionSettings)
+        /// One connection leased from the application's pool, given back by ``PostgresDriver/close()``.
+        case client(PostgresClient)
+    }
+
+    /// The connection, made (or leased) on first use, and the history SQL for the resolved schema.
     actor Session {
-        private let settings: PostgresConnectionSettings
+        /// What ``open()`` returns, with the pool lease to give back when the connection is leased.
+        typealias Opened = (connection: PostgresConnection, sql: PostgresHistorySQL, lease: PostgresClientLease?)
+
+        let source: ConnectionSource
         private let sessionSettings: [(String, String)]
         private let historyTable: String
         private let logTable: String
         private let logger: Logger
-        private var opening: Task<(PostgresConnection, PostgresHistorySQL), any Error>?
+        private var opening: Task<Opened, any Error>?
         private var closed = false
         private(set) var historyReady = false
 
-        init(settings: PostgresConnectionSettings, sessionSettings: [(String, String)], historyTable: String,
+        init(source: ConnectionSource, sessionSettings: [(String, String)], historyTable: String,
              logTable: String, logger: Logger) {
-            self.settings = settings
+            self.source = source
             self.sessionSettings = sessionSettings
             self.historyTable = historyTable
             self.logTable = logTable
@@ -306,23 +333,28 @@ extension PostgresDriver {
         /// Connects the first time; later calls return the same connection.
         func open() async throws(StrataError) -> (connection: PostgresConnection, sql: PostgresHistorySQL) {
             if closed { throw StrataError(.database, "the database connection is closed") }
-            let task: Task<(PostgresConnection, PostgresHistorySQL), any Error>
+            let task: Task<Opened, any Error>
             if let opening {
                 task = opening
             } else {
-                let settings = settings, sessionSettings = sessionSettings, logger = logger
+                let source = source, sessionSettings = sessionSettings, logger = logger
                 let historyTable = historyTable, logTable = logTable
                 task = Task {
-                    try await Self.connect(settings, sessionSettings: sessionSettings, historyTable: historyTable,
+                    try await Self.connect(source, sessionSettings: sessionSettings, historyTable: historyTable,
                                            logTable: logTable, logger: logger)
                 }
                 opening = task
             }
             do {
-                return try await task.value
+                let opened = try await task.value
+                return (opened.connection, opened.sql)
             } catch {
                 opening = nil
-                throw (error as? StrataError) ?? PostgresErrors.connectError(error, settings: settings)
+                if let strata = error as? StrataError { throw strata }
+                switch source {
+                case .settings(let settings): throw PostgresErrors.connectError(error, settings: settings)
+                case .client: throw PostgresErrors.databaseError(error, context: "cannot lease a connection from the PostgresClient")
+                }
             }
         }
 
@@ -330,34 +362,62 @@ extension PostgresDriver {
             closed = true
             guard let opening else { return }
             self.opening = nil
-            if let opened = try? await opening.value {
-                try? await opened.0.close()
+            guard let opened = try? await opening.value else { return }
+            if let lease = opened.lease {
+                for (name, _) in sessionSettings {
+                    _ = try? await opened.connection.query(PostgresQuery(unsafeSQL: "RESET \(name)"), logger: logger).collect()
+                }
+                await lease.release()
+            } else {
+                try? await opened.connection.close()
             }
         }
 
-        private static func connect(_ settings: PostgresConnectionSettings, sessionSettings: [(String, String)],
-                                    historyTable: String, logTable: String,
-                                    logger: Logger) async throws -> (PostgresConnection, PostgresHistorySQL) {
-            let configuration = try settings.nioConfiguration(sessionSettings: sessionSettings)
+        private static func connect(_ source: ConnectionSource, sessionSettings: [(String, String)],
+                                    historyTable: String, logTable: String, logger: Logger) async throws -> Opened {
             let connection: PostgresConnection
-            do {
-                connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-            } catch {
-                throw PostgresErrors.connectError(error, settings: settings)
+            var lease: PostgresClientLease?
+            var schemaChoice: String?
+            switch source {
+            case .settings(let settings):
+                let configuration = try settings.nioConfiguration(sessionSettings: sessionSettings)
+                do {
+                    connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                } catch {
+                    throw PostgresErrors.connectError(error, settings: settings)
+                }
+                schemaChoice = settings.schema
+            case .client(let client):
+                do {
+                    lease = try await PostgresClientLease.lease(from: client)
+                } catch {
+                    throw PostgresErrors.databaseError(error, context: "cannot lease a connection from the PostgresClient")
+                }
+                connection = lease!.connection
+            }
+            func giveUp() async {
+                if let lease { await lease.release() } else { try? await connection.close() }
             }
             do {
+                if lease != nil {
+                    // A pooled connection was opened with the application's startup parameters.
+                    for (name, value) in sessionSettings {
+                        _ = try await connection.query("SELECT set_config(\(name), \(value), false)", logger: logger).collect()
+                    }
+                }
                 let rows = try await connection.query("SELECT current_schema()", logger: logger).collect()
                 let current = try rows.first?.decode(String?.self) ?? nil
-                guard let schema = settings.schema ?? current else {
-                    try? await connection.close()
-                    throw StrataError(.configuration, "\(settings.redactedURL) has no current schema (the search_path names none that exists)",
-                                      hint: "add ?search_path=<schema> to the URL to choose where Strata's tables go")
+                guard let schema = schemaChoice ?? current else {
+                    await giveUp()
+                    throw StrataError(.configuration, "the database has no current schema (the search_path names none that exists)",
+                                      hint: "set a search_path naming an existing schema (in the URL: ?search_path=<schema>) "
+                                          + "to choose where Strata's tables go")
                 }
-                return (connection, PostgresHistorySQL(schema: schema, historyTable: historyTable, logTable: logTable))
+                return (connection, PostgresHistorySQL(schema: schema, historyTable: historyTable, logTable: logTable), lease)
             } catch let error as StrataError {
                 throw error
             } catch {
-                try? await connection.close()
+                await giveUp()
                 throw PostgresErrors.databaseError(error, context: "cannot read the current schema")
             }
         }

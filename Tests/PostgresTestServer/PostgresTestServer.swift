@@ -258,8 +258,9 @@ public final class PostgresTestServer: Sendable {
                                   socketDirectory: socket, adminDatabase: "postgres", isThrowaway: true)
     }
 
-    /// Uses the server of `STRATA_TEST_POSTGRES_URL`: `postgres://user[:password]@host[:port][/admin database]`.
-    private static func existing(_ text: String) throws -> PostgresTestServer {
+    /// Uses a running server: `postgres://user[:password]@host[:port][/admin database]` (the server
+    /// of `STRATA_TEST_POSTGRES_URL`, or one a test started itself). Checks that it answers.
+    public static func existing(_ text: String) throws -> PostgresTestServer {
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
             throw Failure(description: "STRATA_TEST_POSTGRES_URL is not a postgres://user:password@host:port/database URL")
         }
@@ -276,7 +277,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// A TCP port nobody listens on right now.
-    private static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

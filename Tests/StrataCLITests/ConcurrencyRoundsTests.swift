@@ -1,10 +1,12 @@
 import Foundation
 import Strata
+import StrataPostgres
 import StrataSQLite
 import Testing
 
 /// Runners at once, round after round: `strata` processes and library callers (``Migrator`` with
-/// ``SQLiteDriver``, which takes the same ``SQLiteLockFile``) on one database. Each migration is applied exactly
+/// ``SQLiteDriver`` or ``PostgresDriver``, which take the same lock file or advisory lock) on one
+/// SQLite or PostgreSQL database. Each migration is applied exactly
 /// once; a waiter ends with nothing to do (exit 0) or, with a short lock timeout, exit 4. An
 /// application writing to the database during `up` and `backup` loses no row.
 @Suite("Concurrency rounds", .serialized)
@@ -13,11 +15,15 @@ struct ConcurrencyRoundsTests {
 
     /// One library caller: waits for the lock, opens the database and runs `up`. Returns how many
     /// migrations it applied, or the error it stopped with.
-    static func libraryRunner(database: String, migrations: String, lockTimeout: Double) async -> Result<Int, StrataError> {
+    static func libraryRunner(_ engine: ReliabilityEngine, database: String, migrations: String,
+                              lockTimeout: Double) async -> Result<Int, StrataError> {
         do {
             let loaded = try MigrationDirectory(path: migrations).load()
-            // The library takes the runner lock itself (the same lock file as `strata`).
-            let driver = try SQLiteDriver.open(path: database, createIfMissing: true, busyTimeout: 60)
+            // The library takes the runner lock itself (the same lock file or advisory lock as `strata`).
+            let driver: any DatabaseDriver = switch engine {
+            case .sqlite: try SQLiteDriver.open(path: database, createIfMissing: true, busyTimeout: 60)
+            case .postgres: try PostgresDriver(settings: PostgresConnectionSettings.parse(database))
+            }
             let migrator = Migrator(driver: driver, migrations: loaded.migrations,
                                     configuration: .init(lockTimeout: lockTimeout, backups: .disabled))
             let applied: Int
@@ -36,9 +42,9 @@ struct ConcurrencyRoundsTests {
 
     /// Starts `processes` CLI runners and `libraryCallers` library runners at once on a new
     /// database and checks the outcome. Returns (applied by CLI, applied by library, timeouts).
-    static func round(_ number: Int, in tmp: TemporaryDirectory, processes: Int, libraryCallers: Int,
-                      lockTimeout: Double) async throws -> (cli: Int, library: Int, timeouts: Int) {
-        let db = SQLiteTestDatabase(file: tmp.path("round\(number).db"))
+    static func round(_ number: Int, on engine: ReliabilityEngine, in tmp: TemporaryDirectory, processes: Int,
+                      libraryCallers: Int, lockTimeout: Double) async throws -> (cli: Int, library: Int, timeouts: Int) {
+        let db = try engine.database("round\(number)", in: tmp).db
         let runs = try (0..<processes).map { _ in
             try RunningStrata(["-d", db.url, "--lock-timeout", "\(lockTimeout)", "up", "--no-backup"], in: tmp.url)
         }
@@ -46,11 +52,12 @@ struct ConcurrencyRoundsTests {
         if number % 2 == 1 {
             // Every other round, the processes get a head start (they start slower than tasks).
             let deadline = Date().addingTimeInterval(10)
-            while !FileManager.default.fileExists(atPath: db.lockFile!.path) && Date() < deadline { usleep(2_000) }
+            while try !db.hasRunnerLock() && Date() < deadline { usleep(2_000) }
         }
+        let url = db.url
         let results = await withTaskGroup(of: Result<Int, StrataError>.self) { group in
             for _ in 0..<libraryCallers {
-                group.addTask { await libraryRunner(database: db.url, migrations: migrations, lockTimeout: lockTimeout) }
+                group.addTask { await libraryRunner(engine, database: url, migrations: migrations, lockTimeout: lockTimeout) }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -78,37 +85,39 @@ struct ConcurrencyRoundsTests {
         #expect(cli + library == ledger.count, "round \(number): applied \(cli) by processes and \(library) by library callers")
         #expect(try db.integrityCheck() == "ok")
         #expect(try ledger.checkPrefix(db, "round \(number)") == ledger.count)
-        #expect(!FileManager.default.fileExists(atPath: db.lockFile!.path), "round \(number): lock file left")
+        #expect(try !db.hasRunnerLock(), "round \(number): lock left")
         return (cli, library, timeouts)
     }
 
-    @Test func processesAndLibraryCallersApplyEachMigrationOnceRoundAfterRound() async throws {
-        let rounds = Soak.trials(ci: 3, soak: 40)
+    @Test(arguments: ReliabilityEngine.allCases)
+    func processesAndLibraryCallersApplyEachMigrationOnceRoundAfterRound(engine: ReliabilityEngine) async throws {
+        let rounds = Soak.trials(ci: engine == .sqlite ? 3 : 2, soak: 40)
         let tmp = try TemporaryDirectory()
         try tmp.write(Self.ledger.files, under: "migrations")
         var byCLI = 0, byLibrary = 0
         for number in 0..<rounds {
-            let outcome = try await Self.round(number, in: tmp, processes: 4, libraryCallers: 4, lockTimeout: 120)
+            let outcome = try await Self.round(number, on: engine, in: tmp, processes: 4, libraryCallers: 4, lockTimeout: 120)
             #expect(outcome.timeouts == 0, "round \(number): nobody times out with a long lock timeout")
             byCLI += outcome.cli
             byLibrary += outcome.library
         }
-        Soak.report("concurrency rounds=\(rounds) runners_per_round=8 (4 processes, 4 library callers) "
+        Soak.report("concurrency engine=\(engine) rounds=\(rounds) runners_per_round=8 (4 processes, 4 library callers) "
                     + "migrations_applied_by_processes=\(byCLI) by_library=\(byLibrary) "
                     + "double_applies=\(byCLI + byLibrary - rounds * Self.ledger.count)")
     }
 
-    @Test func waitersWithAShortTimeoutExit4AndNothingIsAppliedTwice() async throws {
-        let rounds = Soak.trials(ci: 2, soak: 20)
+    @Test(arguments: ReliabilityEngine.allCases)
+    func waitersWithAShortTimeoutExit4AndNothingIsAppliedTwice(engine: ReliabilityEngine) async throws {
+        let rounds = Soak.trials(ci: engine == .sqlite ? 2 : 1, soak: 20)
         let tmp = try TemporaryDirectory()
         // Slow migrations, so that waiters give up while the first runner is still at it.
         try tmp.write(LedgerMigrations(count: 8, rowsPerMigration: 5_000, busyWork: 200_000).files, under: "migrations")
         var timeouts = 0
         for number in 0..<rounds {
-            timeouts += try await Self.round(number, in: tmp, processes: 3, libraryCallers: 2, lockTimeout: 0.3).timeouts
+            timeouts += try await Self.round(number, on: engine, in: tmp, processes: 3, libraryCallers: 2, lockTimeout: 0.3).timeouts
         }
         #expect(timeouts > 0, "with a 0.3 s lock timeout and slow migrations some waiters give up")
-        Soak.report("lock-timeout rounds=\(rounds) waiters_exit_4=\(timeouts)")
+        Soak.report("lock-timeout engine=\(engine) rounds=\(rounds) waiters_exit_4=\(timeouts)")
     }
 
     // MARK: - An application writing during up and backup

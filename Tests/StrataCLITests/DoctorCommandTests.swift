@@ -10,9 +10,9 @@ struct DoctorCommandTests {
     ]
 
     /// The JSON report: `[section: [check name: (status, summary)]]`.
-    static func doctor(_ tmp: TemporaryDirectory, _ extra: [String] = [], runAs user: String? = nil)
+    static func doctor(_ tmp: TemporaryDirectory, _ extra: [String] = [], runAs user: String? = nil, database: String = "app.db")
         throws -> (exit: Int32, checks: [String: [String: (status: String, summary: String, hint: String?)]], raw: ProcessResult) {
-        let arguments = ["-d", "app.db", "doctor", "--format", "json"] + extra
+        let arguments = ["-d", database, "doctor", "--format", "json"] + extra
         let r = try user.map { try StrataProcess.strata(arguments, in: tmp.url, runAs: $0) }
             ?? StrataProcess.strata(arguments, in: tmp.url)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r)")

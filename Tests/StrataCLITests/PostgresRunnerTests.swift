@@ -30,18 +30,7 @@ struct PostgresRunnerTests {
         let tmp = try TemporaryDirectory()
         let db = try PostgresDatabase()
         try tmp.write(["001_slow.sql": "SELECT pg_sleep(3);\n", "002_a.sql": "CREATE TABLE a (id int);\n"], under: "migrations")
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: StrataProcess.binary)
-        first.arguments = ["-d", db.url, "up", "--no-backup"]
-        first.currentDirectoryURL = tmp.url
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
-        // Wait until the first runner holds the lock.
-        for _ in 0..<100 {
-            if try db.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1\n" { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        let first = try PostgresDoctorTests.runnerHoldingTheLock(db, in: tmp)
         let second = try StrataProcess.strata(["-d", db.url, "--lock-timeout", "0.5", "up"], in: tmp.url)
         #expect(second.exitCode == 4, "\(second)")
         #expect(second.stderr.contains("strata runner pid \(first.processIdentifier)"), "\(second.stderr)")

@@ -45,7 +45,8 @@ struct TerminalSessionTests {
         #expect(lines[header].contains("TIME") && lines[header].hasSuffix("RESULT"), "\(lines[header])")
         for i in 1...6 { #expect(lines[header + i].hasPrefix("00\(i)") && lines[header + i].hasSuffix("applied"), "\(lines[header + i])") }
         #expect(screen.contains("Applied 6 migrations"), "\(screen)")
-        #expect(lines.filter { !$0.hasPrefix("$ ") }.allSatisfy { $0.count <= 120 }, "\(screen)")
+        // Strata's own lines fit; the typed command line (as long as the build path) is not Strata's.
+        #expect(lines.filter { !$0.hasPrefix("$ ") && !$0.contains("__done") }.allSatisfy { $0.count <= 120 }, "\(screen)")
     }
 
     @Test func colourOnATerminalOnly() throws {

@@ -98,11 +98,11 @@ struct LedgerMigrations {
             #expect(!tables.contains("ledger") && !tables.contains("totals"), "\(context): nothing applied, yet tables exist")
             return 0
         }
-        var checks = ["SELECT group_concat(version, ',') FROM (SELECT version FROM ledger ORDER BY version) v",
+        var checks = ["SELECT version FROM ledger ORDER BY version",
                       "SELECT row_count || '|' || migrations FROM totals",
                       "SELECT count(*) || '|' || min(rebuilds) || '|' || max(rebuilds) FROM accounts"]
         checks += (1...applied).map { "SELECT count(*) || '|' || coalesce(max(id), 0) FROM t_\($0)" }
-        let results = try checks.map { try db.query($0).joined() }
+        let results = try checks.map { try db.query($0).joined(separator: ",") }
         let sum = (1...applied).reduce(0) { $0 + rows($1) }
         #expect(results[0] == (1...applied).map(String.init).joined(separator: ","), "\(context): ledger \(results[0])")
         #expect(results[1] == "\(sum)|\(applied)", "\(context): totals \(results[1])")
@@ -114,9 +114,8 @@ struct LedgerMigrations {
     }
 }
 
-/// A database the reliability tests run against, by its URL. ``SQLiteTestDatabase`` today; a
-/// PostgreSQL one (queries through `psql`, tables from `information_schema`, no lock file) plugs
-/// into the same tests.
+/// A database the reliability tests run against, by its URL: ``SQLiteTestDatabase``, or a
+/// ``PostgresDatabase`` (queries through `psql`, tables from `information_schema`, no lock file).
 protocol ReliabilityDatabase {
     /// What `strata -d` gets.
     var url: String { get }
@@ -128,6 +127,14 @@ protocol ReliabilityDatabase {
     func integrityCheck() throws -> String
     /// The runner lock file, when the engine uses one.
     var lockFile: URL? { get }
+    /// Whether a runner's lock is there: SQLite, the lock file exists (a killed run leaves a
+    /// stale one, taken over by the next); PostgreSQL, a session holds an advisory lock on the
+    /// database (it dies with the session).
+    func hasRunnerLock() throws -> Bool
+    /// How the names of this database's backups start.
+    var backupStem: String { get }
+    /// Whether a backup file of this database is whole and readable by the engine's tools.
+    func backupIsWhole(_ file: URL) throws -> Bool
 }
 
 /// A SQLite database file, queried with the `sqlite3` client.
@@ -149,6 +156,12 @@ struct SQLiteTestDatabase: ReliabilityDatabase {
     func integrityCheck() throws -> String {
         try query("PRAGMA integrity_check").joined(separator: "\n")
     }
+
+    func hasRunnerLock() throws -> Bool { FileManager.default.fileExists(atPath: file.path + ".lock") }
+
+    var backupStem: String { file.deletingPathExtension().lastPathComponent }
+
+    func backupIsWhole(_ backup: URL) throws -> Bool { try StrataProcess.sqlite3(backup, "PRAGMA quick_check;") == "ok\n" }
 
     /// Creates the database file in a journal mode (`delete` or `wal`), empty.
     static func create(_ file: URL, journalMode: String) throws -> SQLiteTestDatabase {

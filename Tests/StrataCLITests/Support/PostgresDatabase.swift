@@ -8,9 +8,10 @@ final class PostgresDatabase {
     let server: PostgresTestServer
     let name: String
 
-    init() throws {
-        server = try PostgresTestServer.shared()
-        name = try server.createDatabase(prefix: "strata_cli")
+    /// A database on the shared server, or on `server`.
+    init(on server: PostgresTestServer? = nil) throws {
+        self.server = try server ?? PostgresTestServer.shared()
+        name = try self.server.createDatabase(prefix: "strata_cli")
     }
 
     deinit { server.dropDatabase(name) }

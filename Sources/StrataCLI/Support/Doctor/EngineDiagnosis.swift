@@ -22,15 +22,3 @@ enum EngineDiagnoses {
         }
     }
 }
-
-/// PostgreSQL's part of `strata doctor`: reported as not available until the PostgreSQL driver
-/// provides its checks (server version, extensions, privileges, advisory lock holders).
-struct PostgresDiagnosis: EngineDiagnosis {
-    func sections(_ context: CommandContext, migrations: [Migration]) async -> [DoctorSection] {
-        [DoctorSection(title: "Engine", checks: [
-            DoctorCheck(name: "postgresql", status: .warning,
-                        summary: "PostgreSQL checks are not available in this build yet (\(context.database.redacted))",
-                        hint: "check the server with `psql -c 'select version()'`; the history checks below still run"),
-        ])]
-    }
-}

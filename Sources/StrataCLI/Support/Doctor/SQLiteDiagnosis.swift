@@ -64,7 +64,7 @@ struct SQLiteDiagnosis: EngineDiagnosis {
             return DoctorSection(title: "Engine", checks: [ProjectDiagnosis.failure("sqlite", error, context: "cannot open SQLite")])
         }
         var checks = [DoctorCheck(name: "sqlite", status: .ok, summary: "SQLite \(memory.sqliteVersion)")]
-        let sources = migrations.flatMap { m in [m.up, m.downScript].compactMap { $0 } }
+        let sources = UnsupportedFeatureCheck.scripts(of: migrations)
         for feature in Self.features {
             var supported = true
             do {
@@ -76,14 +76,8 @@ struct SQLiteDiagnosis: EngineDiagnosis {
                 checks.append(DoctorCheck(name: feature.name, status: .ok, summary: "supported (since \(feature.since))"))
                 continue
             }
-            let users = feature.usage.map { pattern in
-                sources.filter { $0.sql.uppercased().range(of: pattern, options: .regularExpression) != nil }.map(\.path)
-            } ?? []
-            checks.append(DoctorCheck(
-                name: feature.name, status: users.isEmpty ? .warning : .failed,
-                summary: "not supported (needs SQLite \(feature.since))"
-                    + (users.isEmpty ? "" : "; used by \(users.count) migration file\(users.count == 1 ? "" : "s")"),
-                details: Array(users.prefix(5)), hint: feature.hint))
+            checks.append(UnsupportedFeatureCheck.check(name: feature.name, needs: "SQLite \(feature.since)", usage: feature.usage,
+                                                         in: sources, unusedStatus: .warning, hint: feature.hint))
         }
         await memory.close()
         return DoctorSection(title: "Engine", checks: checks)
@@ -228,36 +222,12 @@ struct SQLiteDiagnosis: EngineDiagnosis {
         } catch {
             return DoctorSection(title: "Backups", checks: [ProjectDiagnosis.failure("backups", error, context: "backups settings")])
         }
-        let dir = settings.directory
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) else {
-            let parent = Self.directory(of: dir)
-            let creatable = access(parent, W_OK | X_OK) == 0
-            return DoctorSection(title: "Backups", checks: [DoctorCheck(
-                name: "directory", status: creatable ? .info : .failed,
-                summary: "\(dir) does not exist yet; the first backup creates it" + (creatable ? "" : ", but \(parent) is not writable"),
-                hint: creatable ? nil : "make \(parent) writable, or set backups.dir in strata.yml")])
-        }
-        guard isDirectory.boolValue else {
-            return DoctorSection(title: "Backups", checks: [DoctorCheck(name: "directory", status: .failed,
-                summary: "\(dir) is not a directory", hint: "set backups.dir in strata.yml to a directory")])
-        }
-        let writable = access(dir, W_OK | X_OK) == 0
-        var checks = [DoctorCheck(name: "directory", status: writable ? .ok : .failed,
-                                  summary: "\(dir): \(writable ? "writable" : "not writable") by \(Self.currentUser()), keeping the newest \(settings.keep)",
-                                  hint: writable ? nil : "make \(dir) writable, or set backups.dir in strata.yml")]
-        do {
-            let files = try settings.list()
-            if let newest = files.first {
-                let age = Date().timeIntervalSince(newest.createdAt)
-                checks.append(DoctorCheck(name: "backups", status: .ok,
-                                          summary: "\(files.count) backup\(files.count == 1 ? "" : "s"); newest \(newest.fileName) (\(Self.age(age)) ago, version \(newest.versionLabel ?? "?"))"))
-            } else {
-                checks.append(DoctorCheck(name: "backups", status: .info, summary: "none yet; every mutating command takes one, or run `strata backup`"))
-            }
-        } catch {
-            checks.append(ProjectDiagnosis.failure("backups", error, context: "cannot list backups"))
-        }
+        let (directoryCheck, exists) = BackupDirectoryCheck.check(settings.directory, keep: settings.keep)
+        var checks = [directoryCheck]
+        guard exists else { return DoctorSection(title: "Backups", checks: checks) }
+        checks.append(BackupDirectoryCheck.inventory {
+            try settings.list().map { ($0.fileName, "\(Self.age(Date().timeIntervalSince($0.createdAt))) ago", $0.versionLabel) }
+        })
         return DoctorSection(title: "Backups", checks: checks)
     }
 

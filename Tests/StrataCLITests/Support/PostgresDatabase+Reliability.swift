@@ -1,0 +1,56 @@
+import Foundation
+import PostgresTestServer
+
+/// The reliability tests (crash, stop, concurrency, faults) against a PostgreSQL database: rows
+/// through `psql`, the user tables of schema `public`, integrity from `amcheck`, and the runner
+/// lock as the advisory locks of the database (there is no lock file).
+extension PostgresDatabase: ReliabilityDatabase {
+    var lockFile: URL? { nil }
+
+    func query(_ sql: String) throws -> [String] {
+        try psql(sql).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    func tableNames() throws -> [String] {
+        try query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+                  + "AND table_type = 'BASE TABLE' ORDER BY table_name")
+    }
+
+    /// `ok` when `amcheck` finds every B-tree index of the database (the system catalogs' too)
+    /// consistent with itself and with its table (`bt_index_check` with `heapallindexed`).
+    func integrityCheck() throws -> String {
+        let checked = try psql("""
+            SET client_min_messages = warning;
+            CREATE EXTENSION IF NOT EXISTS amcheck;
+            SELECT count(bt_index_check(c.oid, true)) FROM pg_index i
+              JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+             WHERE a.amname = 'btree' AND c.relpersistence <> 't' AND i.indisready AND i.indisvalid;
+            """)
+        return Int(checked.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 > 0 ? "ok" : "no index checked" }
+            ?? "amcheck said: \(checked)"
+    }
+
+    func hasRunnerLock() throws -> Bool {
+        try query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                  + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") != ["0"]
+    }
+
+    var backupStem: String { name }
+
+    /// `pg_restore --list` reads the whole archive's table of contents.
+    func backupIsWhole(_ file: URL) throws -> Bool {
+        try PostgresTestServer.run(PostgresTestServer.clientProgram("pg_restore"), ["--list", file.path],
+                                   stdin: nil, environment: [:]).status == 0
+    }
+
+    /// Waits up to `seconds` for the advisory lock of a killed runner to go (the server ends the
+    /// session when it sees the connection closed). Returns how long that took, `nil` if it stayed.
+    func waitForRunnerLockRelease(seconds: Double = 10) throws -> Double? {
+        let started = Date()
+        while Date().timeIntervalSince(started) < seconds {
+            if try !hasRunnerLock() { return Date().timeIntervalSince(started) }
+            usleep(20_000)
+        }
+        return nil
+    }
+}
