@@ -12,11 +12,18 @@ enum HeaderComments {
     /// The `key: value` pairs of the leading comment block, keys lowercased, first occurrence kept.
     static func fields(of text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })[...]
-        if let first = lines.first, first.hasPrefix("\u{FEFF}") {
-            lines[lines.startIndex] = first.dropFirst()
-        }
-        for rawLine in lines {
+        // Line by line, stopping at the first line that is not a comment: the rest of the script
+        // is never looked at.
+        var rest = text[...]
+        var isFirst = true
+        while !rest.isEmpty {
+            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+            var rawLine = rest[rest.startIndex..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            if isFirst {
+                isFirst = false
+                if rawLine.hasPrefix("\u{FEFF}") { rawLine = rawLine.dropFirst() }
+            }
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty { continue }
             guard line.hasPrefix("--") else { break }
