@@ -36,6 +36,11 @@ public struct Planner: Sendable {
         var mByVersion: [MigrationVersion: Migration] = [:]
         for m in migrations { if let v = m.version { mByVersion[v] = m } }
         migrationByVersion = mByVersion
+        // Each version parsed once, not once per comparison.
+        inEffect = records.compactMap { r -> (MigrationVersion, HistoryRecord)? in
+            guard r.isInEffect, r.kind != .repeatable, let v = r.parsedVersion else { return nil }
+            return (v, r)
+        }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     static func order(_ a: Migration, _ b: Migration) -> Bool {
@@ -54,10 +59,7 @@ public struct Planner: Sendable {
     }
 
     /// Versioned history rows whose changes are in effect, oldest first.
-    public var inEffect: [HistoryRecord] {
-        records.filter { $0.isInEffect && $0.kind != .repeatable && $0.parsedVersion != nil }
-            .sorted { $0.parsedVersion! < $1.parsedVersion! }
-    }
+    public let inEffect: [HistoryRecord]
 
     /// The newest version in effect, as written, or `nil` for an empty history.
     public var currentVersion: String? { inEffect.last?.version }
@@ -105,14 +107,14 @@ public struct Planner: Sendable {
         for r in records where !seen.contains(r.version) && r.status == .failed && r.dirty {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .failed, migration: nil, record: r))
         }
-        return result.sorted { a, b in
-            switch (MigrationVersion(a.version), MigrationVersion(b.version)) {
+        return result.map { (MigrationVersion($0.version), $0) }.sorted { a, b in
+            switch (a.0, b.0) {
             case let (x?, y?): return x < y
-            case (nil, nil): return a.version < b.version
+            case (nil, nil): return a.1.version < b.1.version
             case (nil, _): return false
             case (_, nil): return true
             }
-        }
+        }.map(\.1)
     }
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.
