@@ -518,6 +518,32 @@ def big_db(args, out_dir):
     return text
 
 
+# Start-up --------------------------------------------------------------------------------------
+
+def startup(args, out_dir, runs=30):
+    """`strata --version` (and the baseline's) against `sqlite3 --version`: median wall and peak RSS."""
+    binaries = [("strata", args.strata)] + ([("strata-baseline", args.baseline)] if args.baseline else [])
+    binaries.append(("sqlite3", shutil.which("sqlite3") or "sqlite3"))
+    lines = [f"#### Start-up: `--version`, {runs} runs each, interleaved (medians)\n",
+             "| binary | wall | peak RSS MiB | file size MiB |", "|---|---|---|---|"]
+    samples = {name: [] for name, _ in binaries}
+    log = os.path.join(tempfile.mkdtemp(prefix="strata-bench-", dir="/dev/shm"), "version.log")
+    for _ in range(runs):
+        for name, path in binaries:
+            samples[name].append(measure([path, "--version"], None, None, log, args.timeout))
+    for name, path in binaries:
+        good = [s for s in samples[name] if s.rc == 0]
+        size = os.path.getsize(path) / 1024 / 1024 if os.path.exists(path) else 0
+        lines.append(f"| {name} (`{path}`) | {median([s.wall for s in good]) * 1000:.1f} ms | "
+                     f"{median([s.rss_kib for s in good]) / 1024:.1f} | {size:.0f} |")
+    shutil.rmtree(os.path.dirname(log), ignore_errors=True)
+    lines.append("")
+    text = "\n".join(lines)
+    with open(os.path.join(out_dir, "startup.md"), "w") as f:
+        f.write(text + "\n")
+    return text
+
+
 # Main --------------------------------------------------------------------------------------------
 
 def scratch_dir(storage, args):
@@ -526,6 +552,9 @@ def scratch_dir(storage, args):
     d = tempfile.mkdtemp(prefix="strata-bench-", dir=base)
     os.chmod(d, 0o755)
     return d
+
+
+YOYO_VERSION = "import importlib.metadata as m; print('yoyo-migrations', m.version('yoyo-migrations'))"
 
 
 def environment_text(args):
@@ -541,8 +570,8 @@ def environment_text(args):
              f"{platform.system()} {platform.release()}",
              f"strata: {version([args.strata, '--version'])} ({args.strata})",
              f"sqlite3: {version(['sqlite3', '--version'])}", f"psql: {version(['psql', '--version'])}",
-             f"sql-migrate: {'installed' if shutil.which('sql-migrate') else 'not installed'}",
-             f"sqitch: {version(['sqitch', '--version'])}", f"yoyo: {version(['pip', 'show', '-q', 'yoyo-migrations'])}",
+             f"sql-migrate: {version(['dpkg-query', '-W', '-f', '${Version}', 'sql-migrate'])}",
+             f"sqitch: {version(['sqitch', '--version'])}", f"yoyo: {version([sys.executable, '-c', YOYO_VERSION])}",
              f"alembic: {version(['alembic', '--version'])}", f"python: {platform.python_version()}"]
     return "\n".join(lines)
 
@@ -582,6 +611,7 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(HERE, "results", time.strftime("%Y%m%d-%H%M%S")),
                    help="results directory: raw.tsv (appended), summary.md, env.txt")
     p.add_argument("--big-db", type=int, metavar="MIB", help="instead: the large-database checks with a database of MIB MiB")
+    p.add_argument("--startup", action="store_true", help="instead: start-up time and memory of `--version`")
     p.add_argument("--summarize", metavar="RAW_TSV", help="only print the tables of an earlier raw.tsv")
     args = p.parse_args(argv)
     args.strata = os.path.abspath(args.strata)
@@ -594,7 +624,8 @@ def main(argv=None):
         args.tools = list(dict.fromkeys(args.tools + PEERS))
     if args.baseline:
         args.baseline = os.path.abspath(args.baseline)
-        args.tools = list(dict.fromkeys(args.tools + ["strata-baseline"]))
+        if not (args.startup or args.big_db):
+            args.tools = list(dict.fromkeys(args.tools + ["strata-baseline"]))
     os.makedirs(args.out, exist_ok=True)
     env = environment_text(args)
     with open(os.path.join(args.out, "env.txt"), "w") as f:
@@ -602,6 +633,9 @@ def main(argv=None):
     print(env, file=sys.stderr)
     if args.big_db:
         print(big_db(args, args.out))
+        return
+    if args.startup:
+        print(startup(args, args.out))
         return
 
     rows = []

@@ -21,7 +21,9 @@ public struct Planner: Sendable {
     /// Creates a planner.
     public init(migrations: [Migration], records: [HistoryRecord], engine: DatabaseEngine,
                 historyTable: String = StrataInfo.defaultHistoryTable) {
-        self.migrations = migrations.sorted(by: Planner.order)
+        // Sources hand them over sorted already; sorting copies every (large) value.
+        let isSorted = migrations.indices.dropFirst().allSatisfy { !Planner.order(migrations[$0], migrations[$0 - 1]) }
+        self.migrations = isSorted ? migrations : migrations.sorted(by: Planner.order)
         self.records = records
         self.engine = engine
         self.historyTable = historyTable
@@ -107,14 +109,18 @@ public struct Planner: Sendable {
         for r in records where !seen.contains(r.version) && r.status == .failed && r.dirty {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .failed, migration: nil, record: r))
         }
-        return result.map { (MigrationVersion($0.version), $0) }.sorted { a, b in
-            switch (a.0, b.0) {
+        let versions = result.map { MigrationVersion($0.version) }
+        func before(_ a: Int, _ b: Int) -> Bool {
+            switch (versions[a], versions[b]) {
             case let (x?, y?): return x < y
-            case (nil, nil): return a.1.version < b.1.version
+            case (nil, nil): return result[a].version < result[b].version
             case (nil, _): return false
             case (_, nil): return true
             }
-        }.map(\.1)
+        }
+        // Usually in order already (migrations come sorted, and there are no rows without a file).
+        if result.indices.dropFirst().allSatisfy({ !before($0, $0 - 1) }) { return result }
+        return result.indices.sorted(by: before).map { result[$0] }
     }
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.
