@@ -427,24 +427,28 @@ def summarize(rows):
 
 
 def scaling_table(rows):
-    """How strata's phases grow with N, when the run had several N: time per migration, per N."""
+    """How strata's phases grow with N, when the run had several N: per migration, strata and its
+    overhead over the floor (strata minus floor), which stays flat when strata grows linearly."""
     ns = sorted({r["n"] for r in rows})
     if len(ns) < 2:
         return []
-    out = ["#### Growth with N (strata; median seconds per migration, and the largest N's peak RSS)\n",
-           "| storage / engine | N | up | no-op | status | down --all | peak RSS MiB (max of phases) |",
+    out = ["#### Growth with N (median ms per migration: strata, and in parentheses strata minus the floor)\n",
+           "| storage / engine | N | up | no-op | status | down --all | strata peak RSS MiB (max of phases) |",
            "|---|---|---|---|---|---|---|"]
     for storage, engine in sorted({(r["storage"], r["engine"]) for r in rows}):
         for n in ns:
-            sel = [r for r in rows if (r["storage"], r["engine"], r["n"], r["tool"], r["ok"]) ==
-                   (storage, engine, n, "strata", "ok")]
-            if not sel:
+            def med(tool, phase):
+                return median([r["wall"] for r in rows if (r["storage"], r["engine"], r["n"], r["tool"], r["ok"],
+                                                           r["phase"]) == (storage, engine, n, tool, "ok", phase)])
+            if med("strata", "up") is None:
                 continue
             cells = []
             for p in PHASES:
-                m = median([r["wall"] for r in sel if r["phase"] == p])
-                cells.append(f"{m / n * 1000:.3f} ms" if m else "—")
-            peak = max(median([r["rss"] for r in sel if r["phase"] == p]) or 0 for p in PHASES) / 1024
+                m, f = med("strata", p), med("floor", p)
+                cells.append(f"{m / n * 1000:.3f} ({(m - f) / n * 1000:+.3f})" if m and f else "—")
+            peak = max(median([r["rss"] for r in rows if (r["storage"], r["engine"], r["n"], r["tool"], r["ok"],
+                                                          r["phase"]) == (storage, engine, n, "strata", "ok", p)]) or 0
+                       for p in PHASES) / 1024
             out.append(f"| {storage} / {engine} | {n:,} | " + " | ".join(cells) + f" | {peak:.1f} |")
     out.append("")
     return out

@@ -55,6 +55,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("open the database (1,000 tables and indexes) and close it") { benchmark in
+        let path = try await Fixture.shared.appliedDatabase()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let driver = try SQLiteDriver.open(path: path, createIfMissing: false)
+            await driver.close()
+        }
+    }
+
+    Benchmark("read 1,000 history rows") { benchmark in
+        let driver = try SQLiteDriver.open(path: try await Fixture.shared.appliedDatabase(), createIfMissing: false)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await driver.history())
+        }
+        benchmark.stopMeasurement()
+        await driver.close()
+    }
+
     Benchmark("start-up check: open, read history, status; 1,000 applied, none pending") { benchmark in
         let path = try await Fixture.shared.appliedDatabase()
         let migrations = Fixture.shared.migrations

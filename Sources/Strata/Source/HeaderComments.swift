@@ -17,9 +17,17 @@ enum HeaderComments {
         var rest = text[...]
         var isFirst = true
         while !rest.isEmpty {
-            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+            // Line ends found by bytes (LF, CR LF, lone CR are always Character boundaries).
+            let utf8 = rest.utf8
+            let end = utf8.firstIndex(where: { $0 == 10 || $0 == 13 }) ?? utf8.endIndex
             var rawLine = rest[rest.startIndex..<end]
-            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            if end == utf8.endIndex {
+                rest = rest[end...]
+            } else {
+                var next = utf8.index(after: end)
+                if utf8[end] == 13, next < utf8.endIndex, utf8[next] == 10 { next = utf8.index(after: next) }
+                rest = rest[next...]
+            }
             if isFirst {
                 isFirst = false
                 if rawLine.hasPrefix("\u{FEFF}") { rawLine = rawLine.dropFirst() }
