@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .library(name: "Strata", targets: ["Strata"]),
         .library(name: "StrataSQLite", targets: ["StrataSQLite"]),
+        .library(name: "StrataPostgres", targets: ["StrataPostgres"]),
         .library(name: "StrataDriverTesting", targets: ["StrataDriverTesting"]),
         .executable(name: "strata", targets: ["StrataTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -36,6 +38,15 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // PostgreSQL driver on PostgresNIO (one PostgresConnection per run).
+        .target(
+            name: "StrataPostgres",
+            dependencies: [
+                "Strata",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The checks every driver must pass.
         .target(name: "StrataDriverTesting", dependencies: ["Strata"]),
         // Command-line layer: parses arguments, calls the library, renders events.
@@ -44,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Strata",
                 "StrataSQLite",
+                "StrataPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,9 +66,18 @@ let package = Package(
             dependencies: ["Strata", "StrataSQLite", "StrataDriverTesting",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // A throwaway PostgreSQL server shared by the test targets of one test process.
+        .target(name: "PostgresTestServer", dependencies: ["StrataPostgres"], path: "Tests/PostgresTestServer"),
+        .testTarget(
+            name: "StrataPostgresTests",
+            dependencies: ["Strata", "StrataPostgres", "StrataDriverTesting", "PostgresTestServer",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "StrataCLITests",
-            dependencies: ["StrataCLI", "StrataTool", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["StrataCLI", "StrataTool", "PostgresTestServer",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -371,7 +371,7 @@ public enum DriverConformance {
         var value: Int?
     }
 
-    private static func withDriver(_ makeDriver: Factory,
+    static func withDriver(_ makeDriver: Factory,
                                    _ body: (any DatabaseDriver) async throws -> Void) async throws {
         let driver = try await makeDriver()
         do {
@@ -383,7 +383,7 @@ public enum DriverConformance {
         await driver.close()
     }
 
-    private static func expect(_ condition: Bool, _ check: String, _ message: @autoclosure () -> String) throws {
+    static func expect(_ condition: Bool, _ check: String, _ message: @autoclosure () -> String) throws {
         if !condition { throw ConformanceFailure(check: check, message: message()) }
     }
 

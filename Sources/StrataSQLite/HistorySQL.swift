@@ -17,15 +17,8 @@ struct HistorySQL: Sendable {
     let selectHistory: String
     let selectLog: String
 
-    static let historyColumns = [
-        "version", "description", "type", "script", "checksum", "down_sql", "applied_by", "hostname",
-        "applied_at", "execution_time_ms", "status", "rolled_back_at", "error_message", "metadata",
-        "strata_version", "dirty",
-    ]
-    static let logColumns = [
-        "version", "event", "description", "checksum", "actor", "hostname", "at", "execution_time_ms",
-        "message", "strata_version",
-    ]
+    static let historyColumns = HistoryRecord.columnNames
+    static let logColumns = LogEntry.columnNames
 
     init(historyTable: String, logTable: String) {
         self.historyTable = historyTable
@@ -92,14 +85,10 @@ struct HistorySQL: Sendable {
     }
 
     /// `name` as an SQL identifier: in double quotes, inner quotes doubled.
-    static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func quoteIdentifier(_ name: String) -> String { SQLQuoting.identifier(name) }
 
     /// `text` as an SQL string literal (only for DDL, where SQLite takes no parameters).
-    static func quoteString(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
+    static func quoteString(_ text: String) -> String { SQLQuoting.literal(text) }
 
     /// Creates both tables and the log's triggers if they do not exist.
     func createTables(_ db: Database) throws {

@@ -49,8 +49,17 @@ extension SQLiteDriver {
     ///   `file:line:column` — the exact token for syntax errors — and `SQLITE_<NAME>` as
     ///   ``StrataError/databaseCode``), `.verificationFailed` (verify row or foreign-key
     ///   violations), or `.database`.
+    ///
+    /// **Swift migrations** (a unit with ``ExecutionUnit/code``) run like a transactional unit,
+    /// the closure taking the script's place: see ``SQLiteMigrationDatabase``.
+    ///
+    /// With a borrowed connection (``init(writer:historyTable:logTable:)``) the foreign-key check
+    /// covers the whole database, against a count taken right after `BEGIN`.
     public func execute(_ unit: ExecutionUnit) async throws -> Int {
-        try await access { db in
+        if let code = unit.code {
+            return try await executeCode(unit, code)
+        }
+        return try await access { db in
             do {
                 return try self.executeOnQueue(unit, db, baselineTables: nil)
             } catch let needed as NeedsForeignKeyBaseline {
@@ -97,10 +106,12 @@ extension SQLiteDriver {
                 var baseline: [ForeignKeys.Pair: Int] = [:]
                 if deferForeignKeys, let baselineTables {
                     baseline = try ForeignKeys.counts(connection, tables: baselineTables)
+                } else if deferForeignKeys && !ownsConnection {
+                    baseline = try ForeignKeys.counts(connection)
                 }
                 let start = clock.now
                 var touched = TouchedTables()
-                if deferForeignKeys {
+                if deferForeignKeys && ownsConnection {
                     touched = try TouchedTables.recording(connection) {
                         try runner.run(unit.script, policy: .absorb)
                     }
@@ -109,7 +120,11 @@ extension SQLiteDriver {
                 }
                 let elapsed = Self.milliseconds(clock.now - start)
                 if let verify = unit.verify { try runner.verify(verify) }
-                if deferForeignKeys && !touched.isEmpty {
+                if deferForeignKeys && !ownsConnection {
+                    // The app's connection keeps GRDB's authorizer: check everything, against the count.
+                    try ForeignKeys.check(try ForeignKeys.violations(connection), baseline: baseline,
+                                          script: unit.script, transactional: true)
+                } else if deferForeignKeys && !touched.isEmpty {
                     var updated = false
                     if graph != nil { updated = try graph!.update(connection, touched: touched) }
                     if !updated { graph = try ForeignKeyGraph.load(connection) }

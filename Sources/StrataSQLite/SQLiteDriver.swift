@@ -3,14 +3,23 @@ import GRDB
 import GRDBSQLite
 import Strata
 
-/// The SQLite driver: one connection (a GRDB `DatabaseQueue`) to one database file.
+/// The SQLite driver: one connection to one database file, either its own (a GRDB
+/// `DatabaseQueue` opened by ``open(path:historyTable:logTable:createIfMissing:readOnly:busyTimeout:)``)
+/// or the application's (a GRDB `DatabaseQueue` or `DatabasePool`, given to
+/// ``init(writer:historyTable:logTable:)``).
 ///
 /// ```swift
 /// let driver = try SQLiteDriver.open(path: "app.db", createIfMissing: true)
-/// try await driver.prepareHistory()
-/// let ms = try await driver.execute(unit)
+/// var migrator = Migrator(driver: driver)
+/// try migrator.add(MigrationDirectory(path: "migrations"))
+/// try await migrator.migrate()
 /// await driver.close()
 /// ```
+///
+/// As the ``Migrator``'s driver it provides the safety net: the runner lock is the lock file
+/// `<database>.lock` (``SQLiteLockFile``), backups are online copies (``SQLiteBackups``), the
+/// integrity check is `PRAGMA quick_check`, and Swift migrations run inside the migration's
+/// transaction with a ``SQLiteMigrationDatabase``. An in-memory database has no lock and no backups.
 ///
 /// What it does and does not do:
 /// - It never changes settings that persist in the file (`journal_mode`, `page_size`,
@@ -37,7 +46,11 @@ public final class SQLiteDriver: DatabaseDriver {
     /// How long a statement waits for another connection's lock, in seconds.
     public let busyTimeout: TimeInterval
 
-    let queue: DatabaseQueue
+    /// The connection: the driver's own queue, or the application's queue or pool.
+    let writer: any DatabaseWriter
+    /// Whether the driver opened the connection itself (and so may close it, and may replace
+    /// the connection's SQLite authorizer while a migration runs).
+    let ownsConnection: Bool
     let sql: HistorySQL
     let state = State()
 
@@ -75,11 +88,12 @@ public final class SQLiteDriver: DatabaseDriver {
         var isClosed: Bool { lock.withLock { closed } }
     }
 
-    private init(path: String, queue: DatabaseQueue, historyTable: String, logTable: String,
-                 busyTimeout: TimeInterval) {
+    private init(path: String, writer: any DatabaseWriter, ownsConnection: Bool, historyTable: String,
+                 logTable: String, busyTimeout: TimeInterval) {
         self.path = path
         self.displayName = "sqlite:\(path)"
-        self.queue = queue
+        self.writer = writer
+        self.ownsConnection = ownsConnection
         self.historyTable = historyTable
         self.logTable = logTable
         self.busyTimeout = busyTimeout
@@ -129,13 +143,68 @@ public final class SQLiteDriver: DatabaseDriver {
         config.label = "strata"
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
-            return SQLiteDriver(path: path, queue: queue, historyTable: historyTable, logTable: logTable,
-                                busyTimeout: busyTimeout)
+            return SQLiteDriver(path: path, writer: queue, ownsConnection: true, historyTable: historyTable,
+                                logTable: logTable, busyTimeout: busyTimeout)
         } catch {
             var mapped = SQLiteErrors.databaseError(error, path: path, busyTimeout: busyTimeout)
             mapped.message = "cannot open database \(path): \(mapped.message)"
             throw mapped
         }
+    }
+
+    /// Uses the application's own GRDB connection, so that migrations run on the database the
+    /// app already has open (for example at start-up, before the app reads anything).
+    ///
+    /// ```swift
+    /// let dbPool = try DatabasePool(path: "app.sqlite")
+    /// let driver = try SQLiteDriver(writer: dbPool)
+    /// var migrator = Migrator(driver: driver)
+    /// try migrator.add(BundledMigrations.folder("Migrations", in: .module))
+    /// try await migrator.migrate()
+    /// ```
+    ///
+    /// How it behaves with a borrowed connection:
+    /// - Statements run on the writer's connection through `writeWithoutTransaction`, one
+    ///   migration per access, so the app's own writes wait for each migration (not for the whole
+    ///   run) and never land inside one. Reads use `read`.
+    /// - The app's configuration (busy timeout, `foreign_keys`, journal mode) is used as it is;
+    ///   `foreign_keys` is switched off during each migration and restored after, as always.
+    /// - The connection's SQLite authorizer, which GRDB needs for its observation features, is
+    ///   left alone. The foreign-key check of each migration therefore covers the whole database
+    ///   (with a count taken before the migration, so old violations never fail it) instead of
+    ///   only the tables the migration touched: slower on a large database, equally strict.
+    /// - The runner lock and backups work as with ``open(path:historyTable:logTable:createIfMissing:readOnly:busyTimeout:)``
+    ///   for a file database (the lock file is `<writer.path>.lock`; backups read the file through
+    ///   a separate connection, which in WAL mode (a `DatabasePool`) never blocks the app). An
+    ///   in-memory writer gets neither.
+    /// - ``close()`` does not close the writer: it stays the app's.
+    /// - Migrate before the app starts observing the database (`ValueObservation`): a migration
+    ///   changes the schema under the observers' feet.
+    /// - Do not call the migrator from inside one of the writer's database accesses (`write { }`):
+    ///   that would wait for itself.
+    ///
+    /// - Parameters:
+    ///   - writer: The app's `DatabaseQueue` or `DatabasePool`.
+    ///   - historyTable: The history table's name.
+    ///   - logTable: The audit log table's name.
+    /// - Throws: ``StrataError`` `.configuration` for bad table names.
+    public convenience init(writer: any DatabaseWriter, historyTable: String = StrataInfo.defaultHistoryTable,
+                            logTable: String = StrataInfo.defaultLogTable) throws(StrataError) {
+        guard !historyTable.isEmpty, !logTable.isEmpty,
+              historyTable.lowercased() != logTable.lowercased() else {
+            throw StrataError(.configuration,
+                              "the history table and the log table need two different, non-empty names")
+        }
+        var timeout: TimeInterval = 0
+        if case .timeout(let seconds) = writer.configuration.busyMode { timeout = seconds }
+        self.init(path: writer.path, writer: writer, ownsConnection: false, historyTable: historyTable,
+                  logTable: logTable, busyTimeout: timeout)
+    }
+
+    /// Whether the database is a file (not `:memory:`, a temporary or a URI database): only files
+    /// get the runner lock and backups.
+    public var isFileDatabase: Bool {
+        !path.isEmpty && path != ":memory:" && !path.hasPrefix("file:")
     }
 
     /// The SQLite library version, for example `3.40.1`.
@@ -178,9 +247,10 @@ public final class SQLiteDriver: DatabaseDriver {
     }
 
     /// Closes the connection; later calls fail with `.database`. Call it after every other call
-    /// has returned (GRDB must not be used while its connection closes).
+    /// has returned (GRDB must not be used while its connection closes). A writer given to
+    /// ``init(writer:historyTable:logTable:)`` stays open: only the driver stops using it.
     public func close() async {
-        if state.close() {
+        if state.close(), ownsConnection, let queue = writer as? DatabaseQueue {
             try? queue.close()
         }
     }
@@ -298,15 +368,18 @@ public final class SQLiteDriver: DatabaseDriver {
         }
     }
 
-    private func syncWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.writeWithoutTransaction(body)
+    func syncWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
     }
 
     private func syncRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.read(body)
+        try writer.read(body)
     }
 
     static let closedError = StrataError(.database, "the database connection is closed")
+
+    /// Whether ``close()`` was called.
+    var isClosed: Bool { state.isClosed }
 
     static func connection(_ db: Database) throws(StrataError) -> OpaquePointer {
         guard let connection = db.sqliteConnection else {

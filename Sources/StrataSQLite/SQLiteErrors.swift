@@ -122,6 +122,11 @@ enum SQLiteErrors {
                 + "file there: make the directory writable (for example `chmod u+w <directory>`); the file itself "
                 + "needs write permission too (`chmod 644 <file>`)"
         }
+        if code == 1032 {  // SQLITE_READONLY_DBMOVED
+            return "the database file was deleted, moved or replaced while Strata was using it, so SQLite "
+                + "refused to write more; the migrations that finished went to the old file. Find out what "
+                + "replaced it, then run `strata status` on the file now at that path"
+        }
         return readonlyHint
     }
 

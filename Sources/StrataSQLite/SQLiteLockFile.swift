@@ -274,7 +274,9 @@ public final class SQLiteLockFile: Sendable {
     ///     the task is cancelled while waiting (nothing is held then);
     ///   - `.database` when the lock file cannot be created or locked: a symbolic link or a
     ///     directory at its path, a directory that is missing or not writable;
-    ///   - `.configuration` for an empty path.
+    ///   - `.configuration` for an empty path;
+    ///   - the stop's code (`.interrupted`, `.terminated`) when the current task's
+    ///     ``StopRequest`` asks to stop; nothing is held then.
     public static func acquire(databasePath: String, timeout: Double, pollInterval: Double = 0.05,
                                onWait: (@Sendable (LockHolder) -> Void)? = nil) async throws(StrataError) -> SQLiteLockFile {
         guard !databasePath.isEmpty else {
@@ -289,6 +291,7 @@ public final class SQLiteLockFile: Sendable {
         var lastHolder: LockHolder?
         while true {
             if Task.isCancelled { throw cancelledError(databasePath) }
+            try StopRequest.checkRequested("while waiting for the lock on \(databasePath)")
             switch try attempt(lockPath: lockPath, databasePath: databasePath) {
             case .acquired(let lock):
                 return lock

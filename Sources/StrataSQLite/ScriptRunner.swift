@@ -24,30 +24,14 @@ struct ScriptRunner {
     /// Runs every statement of a migration's script; rows returned by statements are ignored,
     /// as the `sqlite3` shell would only print them.
     func run(_ script: MigrationScript, policy: TransactionPolicy) throws(StrataError) {
-        var openedByScript: Int? = nil  // offset of the script's skipped BEGIN
+        var own = ScriptTransactionStatements()  // the script's skipped BEGIN … COMMIT
         do {
             try forEachStatement(script, code: .migrationFailed) { stmt, start, end, bytes in
                 let first = SQLScan.skipTrivia(bytes, from: start, to: end)
                 let control = SQLScan.transactionControl(bytes, from: first, to: end)
                 if let control, policy == .absorb {
-                    switch (control, openedByScript) {
-                    case (.begin, nil):
-                        openedByScript = first
-                        return
-                    case (.commit, .some):
-                        openedByScript = nil
-                        return
-                    default:
-                        let message = switch control {
-                        case .begin: "cannot start a transaction within a transaction"
-                        case .commit: "COMMIT without a matching BEGIN would commit part of the migration"
-                        case .rollback: "ROLLBACK would undo the transaction Strata runs the migration in"
-                        }
-                        throw StrataError(
-                            .migrationFailed, message,
-                            location: script.location(ofUTF8Offset: first),
-                            hint: SQLiteErrors.transactionControlHint)
-                    }
+                    try own.absorb(control, at: first, in: script, hint: SQLiteErrors.transactionControlHint)
+                    return
                 }
                 while true {
                     let rc = sqlite3_step(stmt)
@@ -66,13 +50,7 @@ struct ScriptRunner {
         } catch {
             throw StrataError(.migrationFailed, "\(error)", location: script.location(ofUTF8Offset: 0))
         }
-        if let openedByScript {
-            throw StrataError(
-                .migrationFailed, "the script's BEGIN has no matching COMMIT",
-                location: script.location(ofUTF8Offset: openedByScript),
-                hint: "add the missing COMMIT at the end of the script, or remove the BEGIN: "
-                    + "Strata already runs each migration in a transaction")
-        }
+        try own.finish(in: script)
     }
 
     /// Runs a verify script: the first row any statement returns fails the verification.
@@ -184,17 +162,7 @@ struct ScriptRunner {
 /// where it really starts and whether it is a transaction statement.
 enum SQLScan {
     /// A transaction statement.
-    enum TransactionControl: Equatable {
-        case begin, commit, rollback
-
-        var keyword: String {
-            switch self {
-            case .begin: "BEGIN"
-            case .commit: "COMMIT"
-            case .rollback: "ROLLBACK"
-            }
-        }
-    }
+    typealias TransactionControl = ScriptTransactionStatements.Control
 
     /// The offset of the first byte at or after `start` that is neither whitespace nor part of a
     /// comment; `end` when there is none.

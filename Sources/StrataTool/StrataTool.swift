@@ -4,6 +4,6 @@ import StrataCLI
 @main
 enum StrataTool {
     static func main() async {
-        await StrataCommand.main(nil)
+        await StrataCommand.runTool()
     }
 }

@@ -14,22 +14,8 @@ struct ConcurrencyTests {
         try tmp.write(files, under: "migrations")
         let db = tmp.path("shared.db")
 
-        let processes = (0..<8).map { _ -> (Process, Pipe, Pipe) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: StrataProcess.binary)
-            p.arguments = ["-d", db.path, "--lock-timeout", "60", "up"]
-            p.currentDirectoryURL = tmp.url
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            return (p, out, err)
-        }
-        for (p, _, _) in processes { try p.run() }
-        for (p, out, err) in processes {
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(stdout)\n\(stderr)")
+        for r in try StrataProcess.strataConcurrently(["-d", db.path, "--lock-timeout", "60", "up"], count: 8, in: tmp.url) {
+            #expect(r.exitCode == 0, "\(r)")
         }
         #expect(try StrataProcess.sqlite3(db, "SELECT count(*), count(DISTINCT version) FROM ledger;") == "20|20\n")
         #expect(try StrataProcess.sqlite3(db, "SELECT count(*) FROM strata_schema_log WHERE event = 'applied';") == "20\n")

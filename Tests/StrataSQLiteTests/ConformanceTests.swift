@@ -14,6 +14,14 @@ struct ConformanceTests {
         }
     }
 
+    @Test(arguments: DriverConformance.swiftMigrations)
+    func swiftMigrations(_ check: DriverConformance.Check) async throws {
+        let dir = TempDir()
+        try await check.run {
+            try SQLiteDriver.open(path: dir.newDatabasePath(), createIfMissing: true)
+        }
+    }
+
     @Test func logIsAppendOnly() async throws {
         let dir = TempDir()
         try await DriverConformance.logIsAppendOnly(

@@ -45,25 +45,29 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL with any password replaced by `***`.
     public var redacted: String { DatabaseURL.redact(raw) }
 
+    /// The URL without its password.
     public var description: String { redacted }
 
     /// Replaces the password of a `scheme://user:password@host` URL, and `password=` query values, with `***`.
+    ///
+    /// The password is taken to run to the *last* `@`, so that one typed without percent-encoding
+    /// (`postgres://app:p@ss/w0rd@db/app`) is hidden whole rather than in part.
     public static func redact(_ text: String) -> String {
         var s = text
-        if let scheme = s.range(of: "://") {
-            let afterScheme = s[scheme.upperBound...]
-            let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? s.endIndex
-            if let at = afterScheme[..<authorityEnd].lastIndex(of: "@"),
-               let colon = afterScheme[..<at].firstIndex(of: ":") {
-                s.replaceSubrange(s.index(after: colon)..<at, with: "***")
-            }
-        }
+        // Query values first: a password there may hold an `@` that the rule below would cut at.
         for key in ["password=", "pass="] {
             var searchStart = s.startIndex
-            while let r = s.range(of: key, options: [], range: searchStart..<s.endIndex) {
+            while let r = s.range(of: key, options: [.caseInsensitive], range: searchStart..<s.endIndex) {
                 let end = s[r.upperBound...].firstIndex(of: "&") ?? s.endIndex
                 s.replaceSubrange(r.upperBound..<end, with: "***")
                 searchStart = s.index(r.upperBound, offsetBy: 3, limitedBy: s.endIndex) ?? s.endIndex
+            }
+        }
+        if let scheme = s.range(of: "://") {
+            let afterScheme = s[scheme.upperBound...]
+            if let at = afterScheme.lastIndex(of: "@"),
+               let colon = afterScheme[..<at].firstIndex(of: ":") {
+                s.replaceSubrange(s.index(after: colon)..<at, with: "***")
             }
         }
         return s

@@ -8,6 +8,7 @@ import Yams
 /// history_table: strata_schema_history
 /// lock_timeout: 60
 /// backups: { dir: backups, keep: 10, compress: false }
+/// postgres: { lock_timeout: 5s, statement_timeout: 10min }
 /// environments:
 ///   dev: { database: "sqlite:dev.db" }
 ///   production: { database: "${DATABASE_URL}", protected: true }
@@ -33,6 +34,15 @@ public struct ProjectConfiguration: Sendable, Hashable {
         public var compress: Bool?
     }
 
+    /// PostgreSQL session settings for every migration of a run (a migration's own
+    /// `-- strata:lock-timeout` / `metadata.yaml` values take precedence).
+    public struct Postgres: Sendable, Hashable {
+        /// `lock_timeout`, for example `5s`.
+        public var lockTimeout: String?
+        /// `statement_timeout`, for example `10min`.
+        public var statementTimeout: String?
+    }
+
     /// The migrations directory.
     public var migrations: String?
     /// The history table name.
@@ -41,6 +51,11 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var backups: Backups
     /// Seconds to wait for the lock.
     public var lockTimeout: Double?
+    /// `lint: {block_on: error|warning}`: `strata up` refuses to run when the linter finds this
+    /// severity or worse in a pending migration; `nil` (the default) only prints the findings.
+    public var lintBlockOn: LintSeverity?
+    /// PostgreSQL timeouts for the run (`postgres:` in the file).
+    public var postgres: Postgres
     /// Environments by name.
     public var environments: [String: Environment]
     /// The file it came from.
@@ -49,6 +64,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// An empty configuration.
     public init() {
         backups = Backups()
+        postgres = Postgres()
         environments = [:]
     }
 
@@ -119,6 +135,25 @@ public struct ProjectConfiguration: Sendable, Hashable {
                                                hint: "known keys: dir, keep, compress")
                     }
                 }
+            case "lint": config.lintBlockOn = try LintSettings.blockOn(v, path: path)
+            case "postgres":
+                guard let p = v.mapping else {
+                    throw StrataError(.invalidMetadata, "'postgres' must be a mapping (lock_timeout, statement_timeout)",
+                                      location: YAMLErrors.location(v, file: path))
+                }
+                for (pk, pv) in p {
+                    let name = pk.scalar?.string ?? ""
+                    guard name == "lock_timeout" || name == "statement_timeout" else {
+                        throw StrataError(.invalidMetadata, "unknown key 'postgres.\(name)'", location: YAMLErrors.location(pk, file: path),
+                                          hint: "known keys: lock_timeout, statement_timeout")
+                    }
+                    let value = try string(pv, name)
+                    guard ScriptDirectives.isDuration(value) else {
+                        throw StrataError(.invalidMetadata, "'postgres.\(name)' must be a duration such as 5s, 500ms or 2min",
+                                          location: YAMLErrors.location(pv, file: path))
+                    }
+                    if name == "lock_timeout" { config.postgres.lockTimeout = value } else { config.postgres.statementTimeout = value }
+                }
             case "environments":
                 guard let envs = v.mapping else {
                     throw StrataError(.invalidMetadata, "'environments' must be a mapping of names", location: YAMLErrors.location(v, file: path))
@@ -144,7 +179,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 }
             default:
                 throw StrataError(.invalidMetadata, "unknown key '\(key)'", location: YAMLErrors.location(k, file: path),
-                                  hint: "known keys: migrations, history_table, backups, lock_timeout, environments")
+                                  hint: "known keys: migrations, history_table, backups, lock_timeout, lint, postgres, environments")
             }
         }
         return config

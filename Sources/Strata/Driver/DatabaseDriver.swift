@@ -11,6 +11,11 @@
 /// 4. Translate native errors into ``StrataError`` with a ``SourceLocation`` inside the script's
 ///    file, the engine's code in ``StrataError/databaseCode`` and a hint where one helps.
 /// 5. Add a test target that runs every check of `StrataDriverTesting.DriverConformance`.
+/// 6. Optionally, the safety net the ``Migrator`` uses around every change, each with a default
+///    that does nothing: ``withRunnerLock(timeout:onEvent:_:)`` (one runner at a time),
+///    ``backUp(reason:currentVersion:settings:)`` (a backup before changing),
+///    ``quickCheck()`` (a fast integrity check after a run), and Swift migrations
+///    (``supportsSwiftMigrations`` and ``ExecutionUnit/code``).
 ///
 /// Guidelines: never read the environment, never silently correct input, no hidden retries.
 public protocol DatabaseDriver: Sendable {
@@ -45,6 +50,45 @@ public protocol DatabaseDriver: Sendable {
     /// exist. Creates nothing.
     func tableColumns(_ table: String) async throws -> [String]?
 
+    /// The schema as a normalised snapshot, without Strata's history tables (default: unsupported).
+    func schemaSnapshot() async throws -> SchemaSnapshot
+
+    /// A throwaway database on the same server or engine: a copy of this one, or empty
+    /// (default: unsupported). See ``ScratchDatabase``.
+    func makeScratchDatabase(copyingContents: Bool) async throws -> ScratchDatabase
+
     /// Closes the connection.
     func close() async
+
+    // MARK: Safety net (each has a default implementation)
+
+    /// Whether ``execute(_:)`` runs units with ``ExecutionUnit/code`` (Swift migrations).
+    /// Default: `false`, and the ``Migrator`` refuses to run Swift migrations on the driver.
+    var supportsSwiftMigrations: Bool { get }
+
+    /// Runs `body` while holding the database's runner lock, so that no two runners change the
+    /// database at once, and releases it however `body` ends (return, error, cancellation).
+    ///
+    /// Wait up to `timeout` seconds while another runner holds it, reporting
+    /// ``RunEvent/waitingForLock(holder:)`` (and ``RunEvent/warning(_:)`` for a stale lock taken
+    /// over) through `onEvent`. Default: runs `body` without a lock.
+    /// - Throws: ``StrataError`` `.lockTimeout` when the lock is not acquired in time, or what
+    ///   `body` throws.
+    func withRunnerLock<T: Sendable>(timeout: Double, onEvent: @escaping @Sendable (RunEvent) -> Void,
+                                     _ body: () async throws -> T) async throws -> T
+
+    /// Takes a backup before a change and returns where it is (a path, or a description), or
+    /// `nil` when the engine or the database (in memory, say) has none. Called under the runner
+    /// lock, only when something is about to change and ``BackupSettings/isEnabled``.
+    /// Default: `nil`.
+    /// - Parameters:
+    ///   - reason: Why, for example `pre-migration` or `pre-repair`.
+    ///   - currentVersion: The database's version before the change (`nil`: nothing applied).
+    ///   - settings: Where and how many.
+    /// - Throws: ``StrataError`` when the backup fails; nothing has changed then.
+    func backUp(reason: String, currentVersion: String?, settings: BackupSettings) async throws -> String?
+
+    /// A fast integrity check run after a run that changed the database: the lines the engine
+    /// reports, `["ok"]` when all is well (SQLite: `PRAGMA quick_check`). Default: `["ok"]`.
+    func quickCheck() async throws -> [String]
 }

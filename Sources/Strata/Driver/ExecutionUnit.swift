@@ -7,6 +7,11 @@
 /// located in the script's file. A non-transactional unit runs the same steps without a
 /// surrounding transaction; the history rows are written (in their own transaction) only after
 /// every statement succeeded.
+///
+/// A unit with ``code`` is a Swift migration: the driver runs the closure instead of ``script``
+/// (which then only describes it), in one transaction like a transactional script, handing it a
+/// ``MigrationDatabase`` bound to that transaction. Drivers that cannot do this keep
+/// ``DatabaseDriver/supportsSwiftMigrations`` `false`, and the ``Migrator`` refuses such units.
 public struct ExecutionUnit: Sendable {
     /// The script to run.
     public var script: MigrationScript
@@ -16,13 +21,17 @@ public struct ExecutionUnit: Sendable {
     public var verify: MigrationScript?
     /// The history writes to make on success, given the elapsed milliseconds of the script.
     public var historyWrites: @Sendable (_ elapsedMs: Int) -> [HistoryWrite]
+    /// The Swift closure to run instead of ``script``, for a Swift migration.
+    public var code: SwiftMigrationCode.Body?
 
     /// Creates a unit.
     public init(script: MigrationScript, options: ExecutionOptions, verify: MigrationScript? = nil,
+                code: SwiftMigrationCode.Body? = nil,
                 historyWrites: @escaping @Sendable (_ elapsedMs: Int) -> [HistoryWrite]) {
         self.script = script
         self.options = options
         self.verify = verify
+        self.code = code
         self.historyWrites = historyWrites
     }
 }

@@ -23,6 +23,7 @@ public struct StrataError: Error, Sendable, CustomStringConvertible {
             self.exitCode = exitCode
         }
 
+        /// The name, for example `migration_failed`.
         public var description: String { name }
 
         /// A migration's script failed; it was rolled back (exit 1).
@@ -55,6 +56,10 @@ public struct StrataError: Error, Sendable, CustomStringConvertible {
         public static let usage = Code("usage", 64)
         /// The requested version or name does not exist (exit 2).
         public static let unknownVersion = Code("unknown_version", 2)
+        /// The run stopped cleanly between two migrations on SIGINT or a cancelled task (exit 130).
+        public static let interrupted = Code("interrupted", 130)
+        /// The run stopped cleanly between two migrations on SIGTERM (exit 143).
+        public static let terminated = Code("terminated", 143)
     }
 
     /// What went wrong, as a code.

@@ -1,5 +1,12 @@
 /// One row of the history table (`strata_schema_history`): the current state of one version.
 public struct HistoryRecord: Sendable, Hashable {
+    /// The history table's columns, in the order drivers write and read them.
+    public static let columnNames = [
+        "version", "description", "type", "script", "checksum", "down_sql", "applied_by", "hostname",
+        "applied_at", "execution_time_ms", "status", "rolled_back_at", "error_message", "metadata",
+        "strata_version", "dirty",
+    ]
+
     /// The version as written in the file name (`R__<name>` for repeatable migrations).
     public var version: String
     /// The description at the time it was applied.

@@ -1,12 +1,24 @@
 /// One row of the append-only audit log (`strata_schema_log`).
 public struct LogEntry: Sendable, Hashable {
+    /// The log table's columns besides `id`, in the order drivers write and read them.
+    public static let columnNames = [
+        "version", "event", "description", "checksum", "actor", "hostname", "at", "execution_time_ms",
+        "message", "strata_version",
+    ]
+
     /// What happened.
     public enum Event: String, Sendable, Hashable, Codable, CaseIterable {
+        /// A migration was applied.
         case applied
+        /// An attempt to apply or roll back failed.
         case failed
+        /// A migration was rolled back.
         case rolledBack = "rolled_back"
+        /// `repair` changed the row (accepted a checksum, cleared failed state).
         case repaired
+        /// `baseline` marked the version applied without running it.
         case baselined
+        /// `adopt` recorded the version from another tool's history.
         case adopted
     }
 

@@ -182,9 +182,7 @@ public struct ForeignHistoryTable: Sendable, Hashable {
         return sql
     }
 
-    static func quote(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func quote(_ identifier: String) -> String { SQLQuoting.identifier(identifier) }
 
     /// Applies the tool's rules to the rows of ``query``.
     /// - Returns: the versions that count as applied, in the table's order, and warnings about

@@ -14,12 +14,24 @@ public struct ExecutionOptions: Sendable, Hashable {
     public var nonTransactionalReason: String?
     /// SQLite foreign-key handling.
     public var foreignKeys: ForeignKeys
+    /// PostgreSQL `lock_timeout` while the migration runs (`5s`, `500ms`, `1min`, or milliseconds),
+    /// from `-- strata:lock-timeout` or `lock_timeout` in `metadata.yaml`; `nil` keeps the run's
+    /// or the server's setting. Ignored by SQLite.
+    public var lockTimeout: String?
+    /// PostgreSQL `statement_timeout` while the migration runs, from `-- strata:statement-timeout`
+    /// or `statement_timeout` in `metadata.yaml`; `nil` keeps the run's or the server's setting.
+    /// Ignored by SQLite.
+    public var statementTimeout: String?
 
-    /// Creates options; the defaults are one transaction and foreign keys checked before commit.
+    /// Creates options; the defaults are one transaction, foreign keys checked before commit and
+    /// no timeouts of the migration's own.
     public init(transactional: Bool = true, nonTransactionalReason: String? = nil,
-                foreignKeys: ForeignKeys = .checkBeforeCommit) {
+                foreignKeys: ForeignKeys = .checkBeforeCommit, lockTimeout: String? = nil,
+                statementTimeout: String? = nil) {
         self.transactional = transactional
         self.nonTransactionalReason = nonTransactionalReason
         self.foreignKeys = foreignKeys
+        self.lockTimeout = lockTimeout
+        self.statementTimeout = statementTimeout
     }
 }

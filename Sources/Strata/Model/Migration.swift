@@ -1,7 +1,7 @@
 /// One migration as found in a source: its version, scripts, options and checksum.
 ///
 /// Sources (``MigrationDirectory``) build these; the ``Planner`` orders them against the
-/// history, and the ``Runner`` hands their scripts to a driver.
+/// history, and the ``Migrator`` hands their scripts (or Swift code) to a driver.
 public struct Migration: Sendable, Hashable, Identifiable {
     /// What can undo a migration.
     public enum Down: Sendable, Hashable {
@@ -37,15 +37,18 @@ public struct Migration: Sendable, Hashable, Identifiable {
     public var options: ExecutionOptions
     /// How to execute the down script (dbmate's `-- migrate:down transaction:false`, for example).
     public var downOptions: ExecutionOptions
-    /// SHA-256 (hex) of the normalised up script; see ``Checksum``.
+    /// SHA-256 (hex) of the normalised up script; see ``Checksum``. For a Swift migration, made
+    /// from its revision (``SwiftMigrationCode/checksum(revision:)``).
     public var checksum: String
+    /// The closures of a Swift migration (``MigrationKind/swift``); `nil` for SQL migrations.
+    public var code: SwiftMigrationCode?
 
     /// Creates a migration; the checksum is computed from `up` unless given.
     public init(version: MigrationVersion?, name: String, description: String, kind: MigrationKind = .sql,
                 layout: MigrationLayout, sourcePath: String, up: MigrationScript, down: Down = .none,
                 verify: MigrationScript? = nil, metadata: MigrationMetadata = MigrationMetadata(),
                 options: ExecutionOptions = ExecutionOptions(), downOptions: ExecutionOptions = ExecutionOptions(),
-                checksum: String? = nil) {
+                checksum: String? = nil, code: SwiftMigrationCode? = nil) {
         self.version = version
         self.name = name
         self.description = description
@@ -59,6 +62,7 @@ public struct Migration: Sendable, Hashable, Identifiable {
         self.options = options
         self.downOptions = downOptions
         self.checksum = checksum ?? Checksum.sha256Hex(ofScript: up.sql)
+        self.code = code
     }
 
     /// The key of the migration's history row: the version as written, or `R__<name>` for a

@@ -13,6 +13,10 @@ public enum MigrationLayout: String, Sendable, Hashable, CaseIterable, CustomStr
     case sections
     /// `V1_2__add_email.sql`, `U1_2__add_email.sql`, `R__refresh_views.sql` (Flyway).
     case flyway
+    /// Not a directory layout: registered in code with ``Migrator/registerMigration(_:_:description:sql:down:file:line:)``
+    /// or ``Migrator/registerMigration(_:_:revision:description:file:line:up:down:)``.
+    case code
 
+    /// The layout's name, for example `dir`.
     public var description: String { rawValue }
 }

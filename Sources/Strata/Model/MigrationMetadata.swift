@@ -9,17 +9,30 @@
 /// Keys Strata does not know are kept in ``extra`` and stored with the rest as JSON in the
 /// history's `metadata` column.
 public struct MigrationMetadata: Sendable, Hashable {
+    /// `version`: the version as the file states it (informative; the name's version counts).
     public var version: String?
+    /// `description`: the migration's description, shown in status and stored in the history.
     public var description: String?
+    /// `author`: who wrote it.
     public var author: String?
+    /// `created`: when it was written, as given.
     public var created: String?
+    /// `dependencies`: versions it depends on (informative).
     public var dependencies: [String]
+    /// `tags`: free-form labels.
     public var tags: [String]
+    /// `estimated_duration_ms`: how long it is expected to take.
     public var estimatedDurationMs: Int?
+    /// `reversible`: whether the author considers it reversible.
     public var reversible: Bool?
+    /// `notes`: free text.
     public var notes: String?
     /// `transaction: false` runs the migration outside a transaction.
     public var transaction: Bool?
+    /// `lock_timeout: 5s`: PostgreSQL `lock_timeout` while the migration runs.
+    public var lockTimeout: String?
+    /// `statement_timeout: 1min`: PostgreSQL `statement_timeout` while the migration runs.
+    public var statementTimeout: String?
     /// Every other key, as JSON text per key (for example `"\"x\""`, `"3"`, `"[1,2]"`).
     public var extra: [String: String]
 
@@ -27,7 +40,8 @@ public struct MigrationMetadata: Sendable, Hashable {
     public init(version: String? = nil, description: String? = nil, author: String? = nil,
                 created: String? = nil, dependencies: [String] = [], tags: [String] = [],
                 estimatedDurationMs: Int? = nil, reversible: Bool? = nil, notes: String? = nil,
-                transaction: Bool? = nil, extra: [String: String] = [:]) {
+                transaction: Bool? = nil, lockTimeout: String? = nil, statementTimeout: String? = nil,
+                extra: [String: String] = [:]) {
         self.version = version
         self.description = description
         self.author = author
@@ -38,6 +52,8 @@ public struct MigrationMetadata: Sendable, Hashable {
         self.reversible = reversible
         self.notes = notes
         self.transaction = transaction
+        self.lockTimeout = lockTimeout
+        self.statementTimeout = statementTimeout
         self.extra = extra
     }
 
@@ -59,6 +75,8 @@ public struct MigrationMetadata: Sendable, Hashable {
         if let reversible { fields["reversible"] = reversible ? "true" : "false" }
         if let notes { fields["notes"] = quote(notes) }
         if let transaction { fields["transaction"] = transaction ? "true" : "false" }
+        if let lockTimeout { fields["lock_timeout"] = quote(lockTimeout) }
+        if let statementTimeout { fields["statement_timeout"] = quote(statementTimeout) }
         return "{" + fields.keys.sorted().map { "\(quote($0)):\(fields[$0]!)" }.joined(separator: ",") + "}"
     }
 }

@@ -53,19 +53,23 @@ public struct MigrationVersion: Sendable, Hashable, Comparable, CustomStringConv
         return components[0..<end]
     }
 
+    /// Equal when the components are, trailing zeros aside (`1.0` == `1`, `001` == `1`).
     public static func == (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
         lhs.significant == rhs.significant
     }
 
+    /// Hashes the components, trailing zeros aside, consistently with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) {
         for c in significant { hasher.combine(c) }
     }
 
+    /// Compares component by component, numerically (`1.9` < `1.10`).
     public static func < (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
         let a = lhs.significant, b = rhs.significant
         for (x, y) in zip(a, b) where x != y { return x < y }
         return a.count < b.count
     }
 
+    /// The version as written.
     public var description: String { text }
 }

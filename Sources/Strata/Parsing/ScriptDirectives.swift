@@ -148,8 +148,14 @@ public struct ScriptDirectives: Sendable, Hashable {
         return Found(name: words[0].text, offset: i, nameOffset: nameOffset, arguments: Array(words.dropFirst()))
     }
 
-    /// Whether `text` is a PostgreSQL-style duration: digits with an optional unit.
-    static func isDuration(_ text: String) -> Bool {
+    /// Whether `text` is a PostgreSQL-style duration: digits with an optional unit (`ms`, `s`,
+    /// `min`, `h`, `d`; none means milliseconds), as `lock_timeout` and `statement_timeout` take it.
+    ///
+    /// ```swift
+    /// ScriptDirectives.isDuration("5s")    // true
+    /// ScriptDirectives.isDuration("5 sec") // false
+    /// ```
+    public static func isDuration(_ text: String) -> Bool {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty else { return false }
         return ["", "ms", "s", "min", "h", "d"].contains(String(text.dropFirst(digits.count)))

@@ -1,4 +1,4 @@
-/// The ordered steps a request needs, plus warnings. Computed by ``Planner``; executed by ``Runner``.
+/// The ordered steps a request needs, plus warnings. Computed by ``Planner``; executed by ``Migrator``.
 public struct Plan: Sendable, Hashable {
     /// The steps, in execution order.
     public var steps: [PlanStep]

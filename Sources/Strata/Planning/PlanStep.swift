@@ -2,7 +2,9 @@
 public struct PlanStep: Sendable, Hashable {
     /// Which way the step goes.
     public enum Direction: String, Sendable, Hashable {
+        /// Apply the migration.
         case up
+        /// Roll it back.
         case down
     }
 

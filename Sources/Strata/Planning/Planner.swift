@@ -135,6 +135,12 @@ public struct Planner: Sendable {
                                         message: "migration \(entry.version) checksum mismatch: \(m.up.path) changed after it was applied",
                                         details: ["Expected: \(entry.record?.checksum ?? "")", "Got:      \(m.checksum)"],
                                         file: m.up.path))
+            case .missing where entry.record?.kind == .swift:
+                // Swift migrations live in an application's code: a runner without that code (the
+                // command line) cannot see them, which must not stop it.
+                problems.append(Problem(kind: .missing, version: entry.version,
+                                        message: "Swift migration \(entry.version) (\(entry.record!.script)) is applied but not registered here",
+                                        severity: .warning, file: entry.record?.script))
             case .missing:
                 problems.append(Problem(kind: .missing, version: entry.version,
                                         message: "migration \(entry.version) was applied but its file \(entry.record!.script) is gone",
@@ -289,7 +295,8 @@ public struct Planner: Sendable {
         guard let script else {
             throw StrataError(.irreversible, "migration \(r.version) cannot be rolled back: it has no down script",
                               hint: m == nil ? "its file is gone and no down script was stored when it was applied; restore from a backup"
-                                             : "add a down script next to \(m!.up.path), or restore from a backup (`strata backups`)")
+                                  : m!.kind == .swift ? "register the Swift migration with a down closure, or restore from a backup"
+                                  : "add a down script next to \(m!.up.path), or restore from a backup (`strata backups`)")
         }
         if options.transactional,
            let reason = TransactionCompatibility.firstNonTransactionalStatement(in: script, engine: engine) {

@@ -1,47 +1,93 @@
 import Logging
 
-/// Applies and rolls back migrations on one database: the library entry point that the `strata`
-/// command line is built on.
+/// Brings a database up to date, safely: the library entry point that the `strata` command line
+/// is built on, and the one call an application makes at start-up.
+///
+/// Build a migrator from a driver and one or more sources, then migrate:
 ///
 /// ```swift
+/// import Strata
+/// import StrataSQLite
+///
 /// let driver = try SQLiteDriver.open(path: "app.db", createIfMissing: true)
-/// let migrations = try MigrationDirectory(path: "migrations").load().migrations
-/// let migrator = Migrator(driver: driver, migrations: migrations)
-/// let report = try await migrator.run(.up(target: nil, allowOutOfOrder: false))
-/// print("applied \(report.applied.count) migrations, now at \(report.currentVersion ?? "none")")
+/// var migrator = Migrator(driver: driver)
+/// try migrator.add(BundledMigrations.folder("Migrations", in: .module))  // resources: [.copy("Migrations")]
+/// try migrator.registerMigration("004", "backfill_emails", revision: "1") { db in
+///     try await db.execute("UPDATE users SET email = lower(email)")
+/// }
+/// let report = try await migrator.migrate()
+/// print("applied \(report.applied.count), now at \(report.currentVersion ?? "none")")
 /// ```
 ///
-/// Each migration runs in its own transaction together with its history row, so a migration
-/// counts as applied only if both committed. A failure is rolled back, recorded in the history
-/// (`status = failed`, with the error) and the audit log, and thrown as a ``StrataError``.
+/// What ``migrate(to:onEvent:)`` does:
+/// 1. Reads the history once and plans. With nothing pending it returns at once: no lock, no
+///    backup, no write (the start-up fast path).
+/// 2. Otherwise takes the runner lock (``DatabaseDriver/withRunnerLock(timeout:onEvent:_:)``;
+///    SQLite: `<database>.lock`), reads the history and plans again (another runner may have
+///    done the work meanwhile), and validates: an edited, missing or failed migration stops the
+///    run (exit 3) before anything changes.
+/// 3. Backs up the database (``Configuration/backups``; SQLite: online, integrity-checked).
+/// 4. Runs each migration in its own transaction together with its history row, so a migration
+///    counts as applied only if both committed. A failure is rolled back, recorded in the history
+///    (`status = failed`, with the error) and the audit log, and thrown as a ``StrataError``.
+/// 5. Runs the driver's ``DatabaseDriver/quickCheck()`` (SQLite: `PRAGMA quick_check`).
+///
+/// Cancelling the task stops the run between migrations: the migration that is running finishes,
+/// the rest are not started, and the report says so (``RunReport/cancelled``).
+///
+/// Versions from every source are merged and ordered; two migrations with the same version (`001`
+/// equals `1`) are an error (``StrataError/Code/duplicateVersion``, exit 2).
+///
+/// Diagnostics go to ``logger`` at debug and trace level, with metadata (`strata.version`,
+/// `strata.steps`, …); pass your application's logger to see them.
 public struct Migrator: Sendable {
     /// The database.
     public let driver: any DatabaseDriver
-    /// The migrations, from any source.
-    public let migrations: [Migration]
-    /// The history table name, for messages.
-    public let historyTable: String
-    /// Who runs it, recorded in the history.
-    public let identity: RunIdentity
+    /// The migrations from every source, ordered by version (repeatable ones last, by name).
+    public internal(set) var migrations: [Migration]
+    /// How runs behave.
+    public var configuration: Configuration
     /// Diagnostics (debug and trace level only).
     public let logger: Logger
 
-    /// Creates a migrator.
-    public init(driver: any DatabaseDriver, migrations: [Migration],
-                historyTable: String = StrataInfo.defaultHistoryTable,
-                identity: RunIdentity = .current(),
-                logger: Logger = Logger(label: "strata", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    /// The history table name, for messages.
+    public var historyTable: String { configuration.historyTable }
+    /// Who runs it, recorded in the history.
+    public var identity: RunIdentity { configuration.identity }
+
+    /// Creates a migrator; add migrations with ``add(_:)`` and the `registerMigration` methods.
+    /// - Parameters:
+    ///   - driver: The database.
+    ///   - migrations: Migrations already loaded (for example by ``MigrationDirectory/load()``),
+    ///     with distinct versions; they are ordered.
+    ///   - configuration: Lock timeout, backups, checks.
+    ///   - logger: Where diagnostics go (debug and trace level); silent by default.
+    public init(driver: any DatabaseDriver, migrations: [Migration] = [], configuration: Configuration = Configuration(),
+                logger: Logger = Migrator.silentLogger) {
         self.driver = driver
-        self.migrations = migrations
-        self.historyTable = historyTable
-        self.identity = identity
+        self.migrations = migrations.sorted(by: Planner.order)
+        self.configuration = configuration
         self.logger = logger
     }
 
-    /// A planner over the current history.
+    /// Creates a migrator over migrations already loaded, with the default configuration but for
+    /// the history table's name and the identity.
+    public init(driver: any DatabaseDriver, migrations: [Migration], historyTable: String,
+                identity: RunIdentity = .current(), logger: Logger = Migrator.silentLogger) {
+        self.init(driver: driver, migrations: migrations,
+                  configuration: Configuration(historyTable: historyTable, identity: identity), logger: logger)
+    }
+
+    /// A logger that discards everything: the default.
+    public static let silentLogger = Logger(label: "strata", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    // MARK: - Reading
+
+    /// A planner over the current history (read once).
     public func planner() async throws -> Planner {
-        Planner(migrations: migrations, records: try await driver.history(), engine: driver.engine,
-                historyTable: historyTable)
+        let records = try await driver.history()
+        logger.trace("read history", metadata: ["strata.rows": "\(records.count)"])
+        return Planner(migrations: migrations, records: records, engine: driver.engine, historyTable: historyTable)
     }
 
     /// The state of the database against the migrations. Reads only.
@@ -51,130 +97,36 @@ public struct Migrator: Sendable {
                             entries: planner.entries(), problems: planner.problems())
     }
 
+    /// The migrations still to apply, in the order ``migrate(to:onEvent:)`` would apply them. Reads only.
+    public func pendingMigrations() async throws -> [Migration] {
+        let planner = try await planner()
+        return planner.migrations.filter(planner.isPending)
+    }
+
+    /// Checks the migrations against the history without changing anything: checksums of applied
+    /// migrations, missing files, out-of-order pending migrations (unless
+    /// ``Configuration/allowOutOfOrder``) and failed state.
+    /// - Returns: The warnings (gaps in version numbers), when there is no error.
+    /// - Throws: ``StrataError`` `.checksumMismatch` for one edited migration (with the expected
+    ///   and actual checksums), else `.validationFailed` listing every problem (exit 3).
+    @discardableResult
+    public func validate() async throws -> [Problem] {
+        let problems = try await planner().problems()
+            .filter { !(configuration.allowOutOfOrder && $0.kind == .outOfOrder) }
+        let errors = problems.filter { $0.severity == .error }
+        guard let first = errors.first else { return problems }
+        if errors.count == 1 {
+            throw StrataError(first.kind == .changed ? .checksumMismatch : .validationFailed, first.message,
+                              location: first.file.map { SourceLocation(file: $0, line: 1, column: 1) },
+                              hint: Planner.hint(for: first.kind), details: first.details)
+        }
+        throw StrataError(.validationFailed, "validation failed with \(errors.count) problems",
+                          hint: Planner.hint(for: first.kind),
+                          details: errors.flatMap { [$0.message] + $0.details.map { "  " + $0 } })
+    }
+
     /// The plan for a request, without running anything.
     public func plan(_ request: MigrationRequest) async throws -> Plan {
         try await planner().plan(request)
-    }
-
-    /// Plans and runs a request.
-    /// - Parameters:
-    ///   - request: what to do.
-    ///   - dryRun: plan and report only; the database is not written (not even the history table).
-    ///   - onEvent: called for each ``RunEvent`` as the run progresses.
-    /// - Throws: ``StrataError``; steps before the failing one stay applied.
-    public func run(_ request: MigrationRequest, dryRun: Bool = false,
-                    onEvent: @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        let planner = try await planner()
-        let plan = try planner.plan(request)
-        logger.debug("planned", metadata: ["strata.steps": "\(plan.steps.count)"])
-        onEvent(.planned(plan))
-        for warning in plan.warnings { onEvent(.warning(warning)) }
-        if dryRun {
-            let steps = plan.steps.map { RunReport.Step(version: $0.version, description: $0.description, direction: $0.direction, executionTimeMs: 0) }
-            return RunReport(plan: plan, steps: steps, dryRun: true, currentVersion: planner.currentVersion)
-        }
-        return try await execute(plan, onEvent: onEvent)
-    }
-
-    /// Runs a plan made by ``plan(_:)`` or ``Planner/plan(_:)``.
-    public func execute(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
-        try await driver.prepareHistory()
-        var done: [RunReport.Step] = []
-        let total = plan.steps.count
-        for (offset, step) in plan.steps.enumerated() {
-            let index = offset + 1
-            onEvent(.stepStarted(step, index: index, total: total))
-            logger.debug("step started", metadata: ["strata.version": "\(step.version)", "strata.direction": "\(step.direction.rawValue)"])
-            let unit = ExecutionUnit(script: step.script, options: step.options,
-                                     verify: step.direction == .up ? step.migration?.verify : nil,
-                                     historyWrites: successWrites(for: step))
-            let ms: Int
-            do {
-                ms = try await driver.execute(unit)
-            } catch {
-                let failure = StrataError.wrapping(error)
-                await recordFailure(of: step, error: failure)
-                onEvent(.stepFailed(step, failure))
-                throw failure
-            }
-            done.append(RunReport.Step(version: step.version, description: step.description, direction: step.direction, executionTimeMs: ms))
-            onEvent(.stepFinished(step, index: index, total: total, executionTimeMs: ms))
-        }
-        let after = try await planner()
-        return RunReport(plan: plan, steps: done, dryRun: false, currentVersion: after.currentVersion)
-    }
-
-    private func successWrites(for step: PlanStep) -> @Sendable (Int) -> [HistoryWrite] {
-        let identity = identity
-        return { ms in
-            let now = Timestamp.now()
-            switch step.direction {
-            case .up:
-                let m = step.migration!
-                let record = HistoryRecord(version: step.version, description: m.description, kind: m.kind,
-                                           script: m.sourcePath, checksum: m.checksum, downSQL: m.downScript?.sql,
-                                           appliedBy: identity.user, hostname: identity.hostname, appliedAt: now,
-                                           executionTimeMs: ms, status: .applied, metadata: m.metadata.json)
-                let log = LogEntry(version: step.version, event: .applied, description: m.description, checksum: m.checksum,
-                                   actor: identity.user, hostname: identity.hostname, at: now, executionTimeMs: ms)
-                return [.upsert(record), .append(log)]
-            case .down:
-                var record = step.record!
-                record.status = .rolledBack
-                record.rolledBackAt = now
-                record.errorMessage = nil
-                let log = LogEntry(version: step.version, event: .rolledBack, description: step.description,
-                                   checksum: record.checksum, actor: identity.user, hostname: identity.hostname,
-                                   at: now, executionTimeMs: ms)
-                return [.upsert(record), .append(log)]
-            }
-        }
-    }
-
-    /// Records a failed step in the history and the log. Never throws: the original error matters more.
-    private func recordFailure(of step: PlanStep, error: StrataError) async {
-        let now = Timestamp.now()
-        let message = error.description
-        var writes: [HistoryWrite] = []
-        let partial = !step.options.transactional
-        switch step.direction {
-        case .up:
-            let m = step.migration!
-            var record = step.record ?? HistoryRecord(version: step.version, description: m.description, kind: m.kind,
-                                                      script: m.sourcePath, checksum: m.checksum, downSQL: m.downScript?.sql,
-                                                      appliedBy: identity.user, hostname: identity.hostname, appliedAt: now,
-                                                      executionTimeMs: 0, status: .failed, metadata: m.metadata.json)
-            record.status = .failed
-            record.errorMessage = message
-            record.appliedAt = now
-            record.appliedBy = identity.user
-            record.hostname = identity.hostname
-            record.checksum = m.checksum
-            record.dirty = partial
-            writes.append(.upsert(record))
-        case .down:
-            if partial, var record = step.record {
-                record.status = .failed
-                record.errorMessage = message
-                record.dirty = true
-                writes.append(.upsert(record))
-            }
-        }
-        writes.append(.append(LogEntry(version: step.version, event: .failed, description: step.description,
-                                       checksum: step.migration?.checksum, actor: identity.user, hostname: identity.hostname,
-                                       at: now, message: "\(step.direction.rawValue): \(message)")))
-        do {
-            try await driver.write(writes)
-        } catch {
-            logger.debug("could not record failure", metadata: ["strata.error": "\(error)"])
-        }
-    }
-}
-
-extension StrataError {
-    /// `error` itself when it is a ``StrataError``, else a database error carrying its description.
-    public static func wrapping(_ error: any Error) -> StrataError {
-        if let e = error as? StrataError { return e }
-        return StrataError(.database, "\(error)")
     }
 }

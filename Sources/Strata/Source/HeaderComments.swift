@@ -12,26 +12,13 @@ enum HeaderComments {
     /// The `key: value` pairs of the leading comment block, keys lowercased, first occurrence kept.
     static func fields(of text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        // Line by line, stopping at the first line that is not a comment: the rest of the script
-        // is never looked at.
-        var rest = text[...]
-        var isFirst = true
+        var rest = Substring(text)
+        if rest.hasPrefix("\u{FEFF}") { rest = rest.dropFirst() }
+        // Line by line, only as far as the header goes: a migration may be 100 MB long.
         while !rest.isEmpty {
-            // Line ends found by bytes (LF, CR LF, lone CR are always Character boundaries).
-            let utf8 = rest.utf8
-            let end = utf8.firstIndex(where: { $0 == 10 || $0 == 13 }) ?? utf8.endIndex
-            var rawLine = rest[rest.startIndex..<end]
-            if end == utf8.endIndex {
-                rest = rest[end...]
-            } else {
-                var next = utf8.index(after: end)
-                if utf8[end] == 13, next < utf8.endIndex, utf8[next] == 10 { next = utf8.index(after: next) }
-                rest = rest[next...]
-            }
-            if isFirst {
-                isFirst = false
-                if rawLine.hasPrefix("\u{FEFF}") { rawLine = rawLine.dropFirst() }
-            }
+            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+            let rawLine = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty { continue }
             guard line.hasPrefix("--") else { break }

@@ -67,6 +67,10 @@ enum MetadataFile {
                 metadata.reversible = try bool(value, key: key, path: path)
             case "transaction":
                 metadata.transaction = try bool(value, key: key, path: path)
+            case "lock_timeout":
+                metadata.lockTimeout = try duration(value, key: key, path: path)
+            case "statement_timeout":
+                metadata.statementTimeout = try duration(value, key: key, path: path)
             default:
                 metadata.extra[key] = json(value)
             }
@@ -112,6 +116,14 @@ enum MetadataFile {
             throw typeError(key: key, expected: "true or false", node: node, path: path)
         }
         return value
+    }
+
+    /// A PostgreSQL duration such as `5s`, `500ms`, `2min` (a bare number is milliseconds).
+    private static func duration(_ node: Node, key: String, path: String) throws(StrataError) -> String {
+        guard let scalar = node.scalar, ScriptDirectives.isDuration(scalar.string) else {
+            throw typeError(key: key, expected: "a duration such as 5s, 500ms or 2min", node: node, path: path)
+        }
+        return scalar.string
     }
 
     private static func typeError(key: String, expected: String, node: Node, path: String) -> StrataError {

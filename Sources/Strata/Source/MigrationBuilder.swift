@@ -312,7 +312,7 @@ struct MigrationBuilder {
 
     /// The options of one script: `metadata.yaml` `transaction: false`, a section annotation, then
     /// the script's own `-- strata:` directives.
-    private static func options(metadata: MigrationMetadata, sectionReason: String?,
+    static func options(metadata: MigrationMetadata, sectionReason: String?,
                                 script: MigrationScript?) throws(StrataError) -> ExecutionOptions {
         var options = ExecutionOptions()
         if metadata.transaction == false {
@@ -323,6 +323,8 @@ struct MigrationBuilder {
             options.transactional = false
             options.nonTransactionalReason = sectionReason
         }
+        options.lockTimeout = metadata.lockTimeout
+        options.statementTimeout = metadata.statementTimeout
         if let script {
             let directives = try ScriptDirectives.parse(script)
             if !directives.transactional {
@@ -330,6 +332,8 @@ struct MigrationBuilder {
                 options.nonTransactionalReason = "-- strata:no-transaction"
             }
             options.foreignKeys = directives.foreignKeys
+            if let value = directives.lockTimeout { options.lockTimeout = value }
+            if let value = directives.statementTimeout { options.statementTimeout = value }
         }
         return options
     }

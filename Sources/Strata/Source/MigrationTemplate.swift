@@ -63,6 +63,10 @@ public struct MigrationTemplate: Sendable, Hashable {
         try checkName(name)
         let loaded = directory.exists ? try directory.load() : LoadedMigrations(layout: nil, migrations: [])
         let chosen = layout ?? loaded.layout ?? .dir
+        if chosen == .code {
+            throw StrataError(.invalidSource, "code is not a directory layout: code migrations are registered with Migrator.registerMigration",
+                              hint: "choose one of dir, flat, timestamp, updown, sections, flyway")
+        }
         if let existing = loaded.layout, !compatible(existing, chosen) {
             throw StrataError(
                 .invalidSource,
@@ -114,7 +118,7 @@ public struct MigrationTemplate: Sendable, Hashable {
         case .flyway:
             guard let latest else { return "1" }
             return incrementLast(latest.text)
-        case .dir, .flat, .sections, .updown:
+        case .dir, .flat, .sections, .updown, .code:
             if latestIsTimestamp {
                 return timeVersion(after: latest, now: now, format: "yyyyMMddHHmmss")
             }
@@ -301,6 +305,8 @@ public struct MigrationTemplate: Sendable, Hashable {
                 ? ("-- +goose Up", "-- +goose Down") : ("-- migrate:up", "-- migrate:down")
             let contents = header("Migration") + "\n" + upMarker + "\n" + upBody + "\n" + downMarker + "\n" + downBody
             return [File(relativePath: "\(version)_\(name).sql", contents: contents)]
+        case .code:
+            return []
         }
     }
 }

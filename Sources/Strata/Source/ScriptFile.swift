@@ -183,15 +183,46 @@ struct SourceFileSystem: Sendable {
     static func decodeUTF8(_ bytes: [UInt8], path: String) throws(StrataError) -> String {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        // Fast path: decoding repairs nothing, so the text's bytes are the file's.
-        let text = String(decoding: body, as: UTF8.self)
-        if text.utf8.elementsEqual(body) { return text }
-        // Validate, keeping track of where we are to point at the first bad byte.
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = body.makeIterator()
+        // The standard library's validation is fast; the scalar walk below only locates a bad byte.
+        if let text = String(validating: body, as: UTF8.self) {
+            // A NUL is valid UTF-8 but never part of SQL text: the file is binary, or damaged.
+            let nul: Int? = body.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress, let found = memchr(base, 0, buffer.count) else { return nil }
+                return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            }
+            guard let nul else { return text }
+            throw StrataError(
+                .invalidFile, "\(path) contains a NUL byte (at offset \(bytes.count - body.count + nul)), so it is not a text file",
+                location: MigrationScript(path: path, sql: text).location(ofUTF8Offset: nul),
+                hint: "save the migration as UTF-8 text; remove the NUL character")
+        }
+        // Find the first bad byte. The valid part before it is skipped fast: 64 KiB chunks (never
+        // cut inside a sequence) checked by the standard library, then whole lines, counted with
+        // memchr; only the line with the bad byte is walked scalar by scalar.
+        var start = body.startIndex
+        while start < body.endIndex {
+            var end = min(start + 65_536, body.endIndex)
+            while end < body.endIndex, end > start + 4, body[end] & 0xC0 == 0x80 { end -= 1 }
+            if String(validating: body[start..<end], as: UTF8.self) == nil { break }
+            start = end
+        }
         var line = 1
+        var lineStart = body.startIndex
+        body.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var at = 0
+            let limit = start - body.startIndex
+            while at < limit, let found = memchr(base + at, 0x0A, limit - at) {
+                at = UnsafeRawPointer(found) - UnsafeRawPointer(base) + 1
+                line += 1
+            }
+            lineStart = body.startIndex + at
+        }
+        // Validate the rest, keeping track of where we are to point at the first bad byte.
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = body[lineStart...].makeIterator()
         var column = 1
-        var offset = 0
+        var offset = lineStart - body.startIndex
         loop: while true {
             switch parser.parseScalar(from: &iterator) {
             case .valid(let encoded):

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Strata
 
-extension MigrationLayout: ArgumentParser.ExpressibleByArgument {}
+extension MigrationLayout: ArgumentParser.ExpressibleByArgument {
+    /// The directory layouts (`code` is for migrations registered in code, not files).
+    public static var allValueStrings: [String] { allCases.filter { $0 != .code }.map(\.rawValue) }
+}
 
 extension StrataCommand {
     struct Init: AsyncParsableCommand {
@@ -38,9 +41,21 @@ extension StrataCommand {
                     }
                     written += try template.write(to: directory)
                 }
-                console.json(.object([("created", .array(written.map(JSONValue.string)))]))
+                let backupsPattern = StarterFiles.backupsPattern(context)
+                let ignore = try GitIgnoreFile.ensure(backupsPattern, comment: "Strata's database backups",
+                                                      at: ".gitignore")
+                console.json(.object([
+                    ("created", .array(written.map(JSONValue.string))),
+                    ("gitignore", .object([("path", ".gitignore"), ("pattern", .string(backupsPattern)),
+                                           ("change", .string(ignore.rawValue))])),
+                ]))
                 for path in written { console.line("created \(path)") }
-                if !written.isEmpty { console.line("Next: strata up") }
+                switch ignore {
+                case .created: console.line("created .gitignore (ignores \(backupsPattern))")
+                case .appended: console.line("added \(backupsPattern) to .gitignore")
+                case .unchanged: break
+                }
+                if !written.isEmpty { console.line("Next: `strata up` applies the example; `strata create NAME` adds a migration.") }
             }
         }
     }
@@ -75,22 +90,44 @@ extension StrataCommand {
 
 /// The files `strata init` writes.
 enum StarterFiles {
+    /// The `.gitignore` pattern of the backups directory: `backups/` beside the database, as a
+    /// path relative to the project when the database's path is relative.
+    static func backupsPattern(_ context: CommandContext) -> String {
+        let dir = context.config.backups.dir ?? "backups"
+        guard !dir.hasPrefix("/"), let path = context.database.path, !path.hasPrefix("/") else { return dir + "/" }
+        let parent = (path as NSString).deletingLastPathComponent
+        return (parent.isEmpty || parent == "." ? dir : (parent as NSString).appendingPathComponent(dir)) + "/"
+    }
+
     static func config(migrations: String) -> String {
         """
-        # Strata configuration. Every key is optional; ${VAR} expands from the environment.
+        # Strata configuration. Every key is optional; ${VAR} expands from the environment (nothing
+        # is executed). Command-line options win over this file.
+
+        # The migrations directory (--migrations/-m).
         migrations: \(migrations)
+
+        # The history table (--history-table); the audit log is <name> with _log.
         # history_table: strata_schema_history
-        # lock_timeout: 60          # seconds to wait for another runner
+
+        # Seconds to wait for another runner's lock before giving up with exit 4 (--lock-timeout).
+        # lock_timeout: 60
+
+        # SQLite backups, taken before every mutating command (`strata backups` lists them).
         # backups:
-        #   dir: backups
-        #   keep: 10
-        #   compress: false
+        #   dir: backups        # relative to the database's directory
+        #   keep: 10            # the newest 10 are kept
+        #   compress: false     # true needs the gzip program
+
+        # Named databases, chosen with --env NAME. Without --env the database comes from
+        # --database, STRATA_DATABASE_URL, DATABASE_URL or DB_FILE, else sqlite:strata.db.
         environments:
           dev:
             database: sqlite:strata.db
         #  production:
         #    database: "${DATABASE_URL}"
-        #    protected: true        # ask for confirmation; refuse without a terminal unless --yes
+        #    migrations: migrations
+        #    protected: true    # show the plan and ask for the name; refuse without a terminal unless --yes
 
         """
     }

@@ -6,12 +6,13 @@ import StrataSQLite
 extension StrataCommand {
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Take an online backup of the SQLite database now.",
+            abstract: "Take a backup of the database now.",
             discussion: """
-            The backup is consistent even while other processes write, is checked with PRAGMA \
-            integrity_check, and goes to the backups directory (backups.dir in strata.yml, default \
-            `backups` beside the database) as <name>_pre_v<version>_<UTC time>.db, keeping the newest \
-            backups.keep (default 10). Example: strata backup --compress
+            SQLite: an online backup, consistent even while other processes write, checked with PRAGMA \
+            integrity_check, to the backups directory (backups.dir in strata.yml, default `backups` \
+            beside the database) as <name>_pre_v<version>_<UTC time>.db. PostgreSQL: pg_dump -Fc to \
+            <database>_pre_v<version>_<UTC time>.dump in backups.dir (default `backups` in the current \
+            directory). The newest backups.keep (default 10) are kept. Example: strata backup --compress
             """)
 
         @OptionGroup(title: "Global Options") var global: GlobalOptions
@@ -23,6 +24,9 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
+                if context.database.engine == .postgres {
+                    return try await PostgresBackupSupport.backup(context, output: output)
+                }
                 let backups = try BackupSupport.backups(context, compress: compress ? true : nil)
                 let path = backups.databasePath
                 guard FileManager.default.fileExists(atPath: path) else {
@@ -52,7 +56,7 @@ extension StrataCommand {
 
     struct Backups: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the backups of the SQLite database, newest first.",
+            abstract: "List the backups of the database, newest first.",
             discussion: "Example: strata backups --format json")
 
         @OptionGroup(title: "Global Options") var global: GlobalOptions
@@ -60,44 +64,43 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let backups = try BackupSupport.backups(context, compress: nil)
-                let files = try backups.list()
                 let console = context.console
-                console.json(.object([
-                    ("database", .string(context.databaseLabel)),
-                    ("backups", .array(files.map(BackupSupport.json))),
-                ]))
-                console.line("Backups of \(context.databaseLabel) in \(backups.directory) (\(files.count), keeping the newest \(backups.keep)):")
-                if files.isEmpty {
+                let listing: (directory: String, keep: Int, rows: [[String]])
+                if context.database.engine == .postgres {
+                    listing = try PostgresBackupSupport.list(context)
+                } else {
+                    let backups = try BackupSupport.backups(context, compress: nil)
+                    let files = try backups.list()
+                    console.json(.object([
+                        ("database", .string(context.databaseLabel)),
+                        ("backups", .array(files.map(BackupSupport.json))),
+                    ]))
+                    listing = (backups.directory, backups.keep,
+                               files.map { f in [f.fileName, BackupSupport.size(f.size), f.versionLabel ?? "?", f.createdAtText] })
+                }
+                let (directory, keep, rows) = listing
+                console.line("Backups of \(context.databaseLabel) in \(directory) (\(rows.count), keeping the newest \(keep)):")
+                if rows.isEmpty {
                     console.line("  (none; `strata backup` takes one)")
                     return
                 }
-                let rows = files.map { f in
-                    [f.fileName, BackupSupport.size(f.size), f.versionLabel ?? "?", f.createdAtText]
-                }
-                let headers = ["FILE", "SIZE", "VERSION", "CREATED (UTC)"]
-                var widths = headers.map(\.count)
-                for row in rows {
-                    for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
-                }
-                func format(_ cells: [String]) -> String {
-                    cells.enumerated().map { i, cell in
-                        i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    }.joined(separator: "  ")
-                }
-                console.line("  " + format(headers))
-                for row in rows { console.line("  " + format(row)) }
+                var table = TextTable([TextTable.Column("FILE"), TextTable.Column("SIZE", alignRight: true),
+                                       TextTable.Column("VERSION"), TextTable.Column("CREATED (UTC)")], indent: "  ")
+                for row in rows { table.add(row) }
+                console.table(table)
             }
         }
     }
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replace the SQLite database with a backup.",
+            abstract: "Replace the database with a backup.",
             discussion: """
-            The file (.db, or .db.gz) must pass PRAGMA integrity_check; the current database is \
+            SQLite: the file (.db, or .db.gz) must pass PRAGMA integrity_check; the current database is \
             backed up first (reason pre-restore), then replaced atomically, and its stale -wal and \
-            -shm files are removed. Stop the applications using the database first. \
+            -shm files are removed. PostgreSQL: a pg_dump first, then every schema is replaced by the \
+            .dump file's contents in one transaction (pg_restore through psql). Stop the applications \
+            using the database first. \
             Example: strata restore backups/app_pre_v003_20261121T104000123Z.db
             """)
 
@@ -107,6 +110,9 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
+                if context.database.engine == .postgres {
+                    return try await PostgresBackupSupport.restore(context, file: file)
+                }
                 let backups = try BackupSupport.backups(context, compress: nil)
                 let path = backups.databasePath
                 let exists = FileManager.default.fileExists(atPath: path)
@@ -145,21 +151,7 @@ extension StrataCommand {
 enum BackupSupport {
     /// The backups of the context's SQLite database, configured from `strata.yml` (`backups`).
     /// - Throws: ``StrataError`` `.configuration` for PostgreSQL (not supported yet) and a bad `keep`.
-    /// The backup every mutating command takes before changing a SQLite database (SPEC §5): online,
-    /// integrity-checked, the newest `keep` kept. Returns its path; `nil` for other engines.
-    static func beforeChange(_ context: CommandContext, current: String?, reason: String) async throws -> String? {
-        guard context.database.engine == .sqlite, let path = context.database.path else { return nil }
-        // A read-only database would fail at its first write anyway; say so before writing a backup.
-        if access(path, W_OK) != 0 {
-            throw StrataError(.database, "attempt to write a readonly database: \(path) is not writable for this user",
-                              hint: "fix the permissions, for example `chmod 644 \(path)` as its owner (its directory must be writable too)",
-                              databaseCode: "SQLITE_READONLY")
-        }
-        let file = try await backups(context, compress: nil).create(label: current, reason: reason)
-        context.console.progress("Backed up \(context.database.redacted) to \(file.path)")
-        return file.path
-    }
-
+    /// (The backup before a change is the library's: `DatabaseDriver.backUp`, called by `Migrator`.)
     static func backups(_ context: CommandContext, compress: Bool?) throws(StrataError) -> SQLiteBackups {
         guard context.database.engine == .sqlite, let path = context.database.path else {
             throw StrataError(.configuration, "backups are not supported for PostgreSQL yet (\(context.database.redacted))",
@@ -200,12 +192,18 @@ enum BackupSupport {
 
     /// `{"path", "size", "version", "created_at", "compressed"}`.
     static func json(_ file: BackupFile) -> JSONValue {
+        json(path: file.path, size: file.size, version: file.versionLabel, createdAt: file.createdAtText,
+             compressed: file.compressed)
+    }
+
+    /// `{"path", "size", "version", "created_at", "compressed"}` of any engine's backup.
+    static func json(path: String, size: Int, version: String?, createdAt: String, compressed: Bool) -> JSONValue {
         .object([
-            ("path", .string(file.path)),
-            ("size", .int(file.size)),
-            ("version", .optional(file.versionLabel)),
-            ("created_at", .string(file.createdAtText)),
-            ("compressed", .bool(file.compressed)),
+            ("path", .string(path)),
+            ("size", .int(size)),
+            ("version", .optional(version)),
+            ("created_at", .string(createdAt)),
+            ("compressed", .bool(compressed)),
         ])
     }
 

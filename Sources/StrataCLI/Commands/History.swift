@@ -37,12 +37,31 @@ extension StrataCommand {
                         ])
                     })),
                 ]))
-                if entries.isEmpty { console.line("No history yet in \(context.databaseLabel).") }
+                if entries.isEmpty {
+                    console.line("No history yet in \(context.databaseLabel).")
+                    return
+                }
+                var table = TextTable([TextTable.Column("AT (UTC)"), TextTable.Column("EVENT"), TextTable.Column("VERSION"),
+                                       TextTable.Column("DESCRIPTION", shrinkable: true),
+                                       TextTable.Column("BY", shrinkable: true, minimumWidth: 8),
+                                       TextTable.Column("TIME", alignRight: true)])
                 for e in entries {
-                    var line = "\(e.at)  \(e.event.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  \(e.version)  \(e.description)  \(e.actor)@\(e.hostname)"
-                    if let ms = e.executionTimeMs { line += "  \(ms) ms" }
+                    let style: TextStyle? = switch e.event {
+                    case .failed: .boldRed
+                    case .applied: .green
+                    default: nil
+                    }
+                    table.add([e.at, e.event.rawValue, e.version, e.description, "\(e.actor)@\(e.hostname)",
+                               e.executionTimeMs.map { "\($0) ms" } ?? ""], styles: [nil, style])
+                }
+                let lines = table.render(width: console.terminal.stdoutWidth(), paint: console.stdoutPaint)
+                console.line(lines[0])
+                for (e, line) in zip(entries, lines.dropFirst()) {
                     console.line(line)
-                    if let m = e.message { console.line("    \(m.split(separator: "\n").first ?? "")") }
+                    if let m = e.message?.split(separator: "\n").first {
+                        let room = console.terminal.stdoutWidth().map { $0 - 4 } ?? Int.max
+                        console.line("    " + console.stdoutPaint(TextWidth.truncate(String(m), to: room), .dim))
+                    }
                 }
             }
         }

@@ -27,15 +27,16 @@ extension StrataCommand {
                         ])
                     })),
                 ]))
-                console.line("Available Migrations:")
-                console.line("====================")
-                if report.entries.isEmpty { console.line("  (none in \(context.migrationsPath))") }
-                let width = report.entries.map(\.version.count).max() ?? 0
-                for e in report.entries {
-                    let v = e.version.padding(toLength: width, withPad: " ", startingAt: 0)
-                    let state = e.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    console.line("  \(v)  \(state)  \(e.description)")
+                if report.entries.isEmpty {
+                    console.line("No migrations in \(context.migrationsPath); `strata create NAME` writes one.")
+                    return
                 }
+                var table = TextTable([TextTable.Column("VERSION"), TextTable.Column("STATE"),
+                                       TextTable.Column("DESCRIPTION", shrinkable: true)])
+                for e in report.entries {
+                    table.add([e.version, e.state.rawValue, e.description], styles: [nil, StatusRendering.style(e.state)])
+                }
+                console.table(table)
             }
         }
     }

@@ -19,16 +19,15 @@ extension StrataCommand {
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
                 let loaded = try context.loadMigrations()
-                try await RunLock.with(context, when: !dryRun) {
-                    guard let driver = try context.openDriver(mutating: false) else {
-                        MaintenanceOutput.render(MaintenancePlan(), command: "repair", dryRun: dryRun, context: context)
-                        return
-                    }
-                    defer { Task { await driver.close() } }
-                    let plan = Strata.Repair(migrations: loaded.migrations, records: try await driver.history(),
-                                             log: try await driver.log()).plan()
-                    try await MaintenanceOutput.apply(plan, command: "repair", dryRun: dryRun, driver: driver, context: context)
+                guard let driver = try context.openDriver(mutating: false) else {
+                    MaintenanceOutput.render(MaintenancePlan(), command: "repair", dryRun: dryRun, context: context)
+                    return
                 }
+                defer { Task { await driver.close() } }
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
+                let plan = try await migrator.repair(dryRun: dryRun, beforeChange: MaintenanceOutput.approval("repair", context),
+                                                     onEvent: MaintenanceOutput.events(context))
+                MaintenanceOutput.render(plan, command: "repair", dryRun: dryRun, context: context)
             }
         }
     }
@@ -50,15 +49,15 @@ extension StrataCommand {
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
                 let loaded = try context.loadMigrations()
-                try await RunLock.with(context, when: !dryRun) {
-                    guard let driver = try context.openDriver(mutating: false) else {
-                        throw MaintenanceOutput.noDatabase(context, command: "baseline")
-                    }
-                    defer { Task { await driver.close() } }
-                    let plan = try Strata.Baseline(migrations: loaded.migrations, records: try await driver.history(),
-                                                   version: version).plan()
-                    try await MaintenanceOutput.apply(plan, command: "baseline", dryRun: dryRun, driver: driver, context: context)
+                guard let driver = try context.openDriver(mutating: false) else {
+                    throw MaintenanceOutput.noDatabase(context, command: "baseline")
                 }
+                defer { Task { await driver.close() } }
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
+                let plan = try await migrator.baseline(upTo: version, dryRun: dryRun,
+                                                       beforeChange: MaintenanceOutput.approval("baseline", context),
+                                                       onEvent: MaintenanceOutput.events(context))
+                MaintenanceOutput.render(plan, command: "baseline", dryRun: dryRun, context: context)
             }
         }
     }
@@ -83,18 +82,20 @@ extension StrataCommand {
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
                 let loaded = try context.loadMigrations()
-                try await RunLock.with(context, when: !dryRun) {
-                    guard let driver = try context.openDriver(mutating: false) else {
-                        throw MaintenanceOutput.noDatabase(context, command: "adopt")
-                    }
-                    defer { Task { await driver.close() } }
-                    let table = try await findTable(driver, context: context)
-                    let plan = try Strata.Adoption(table: table, rows: try await driver.rows(table.query),
-                                                   migrations: loaded.migrations, records: try await driver.history(),
-                                                   skipMissing: skipMissing).plan()
-                    try await MaintenanceOutput.apply(plan, command: "adopt", dryRun: dryRun, driver: driver, context: context,
-                                                      source: table)
+                guard let driver = try context.openDriver(mutating: false) else {
+                    throw MaintenanceOutput.noDatabase(context, command: "adopt")
                 }
+                defer { Task { await driver.close() } }
+                let migrator = MaintenanceOutput.migrator(driver, loaded, context: context)
+                let table = try await findTable(driver, context: context)
+                let skipMissing = skipMissing
+                let plan = try await migrator.maintain("adopt", dryRun: dryRun,
+                                                       beforeChange: MaintenanceOutput.approval("adopt", context),
+                                                       onEvent: MaintenanceOutput.events(context)) { records in
+                    try Strata.Adoption(table: table, rows: try await driver.rows(table.query), migrations: loaded.migrations,
+                                        records: records, skipMissing: skipMissing).plan()
+                }
+                MaintenanceOutput.render(plan, command: "adopt", dryRun: dryRun, context: context, source: table)
             }
         }
 
@@ -138,18 +139,25 @@ enum MaintenanceOutput {
                     hint: "`strata \(command)` works on an existing database; check --database")
     }
 
-    /// Shows the plan; unless a dry run, confirms on protected environments and writes it in one transaction.
-    static func apply(_ plan: MaintenancePlan, command: String, dryRun: Bool, driver: any DatabaseDriver,
-                      context: CommandContext, source: ForeignHistoryTable? = nil) async throws {
-        for warning in plan.warnings { context.console.warning(warning) }
-        if !dryRun && !plan.isEmpty {
+    /// A migrator for `repair`, `baseline` and `adopt`: the library takes the lock (unless a dry
+    /// run), plans from a fresh read of the history, backs up and writes.
+    static func migrator(_ driver: any DatabaseDriver, _ loaded: LoadedMigrations,
+                         context: CommandContext) -> Migrator {
+        Migrator(driver: driver, migrations: loaded.migrations,
+                 configuration: MigrationRun.configuration(context, backups: MigrationRun.backupSettings(context)))
+    }
+
+    /// Confirmation on a protected environment, with the changes shown.
+    static func approval(_ command: String, _ context: CommandContext) -> @Sendable (MaintenancePlan) async throws -> Void {
+        { plan in
             try context.confirmIfProtected(summary(plan, command: command, context: context))
-            let current = Planner(migrations: [], records: try await driver.history(), engine: context.database.engine).currentVersion
-            _ = try await BackupSupport.beforeChange(context, current: current, reason: "pre-\(command)")
-            try await driver.prepareHistory()
-            try await driver.write(plan.writes)
+            PostgresBackupSupport.warnIfNoBackup(context, enabled: true)
         }
-        render(plan, command: command, dryRun: dryRun, context: context, source: source)
+    }
+
+    /// Lock waits, warnings and the backup, as the migration commands show them.
+    static func events(_ context: CommandContext) -> @Sendable (RunEvent) -> Void {
+        MigrationRun.eventRenderer(context, request: .redo)
     }
 
     static func pastTense(_ command: String) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Strata
 
 extension MigrationVersion: ArgumentParser.ExpressibleByArgument {
+    /// Parses a version given on the command line.
     public init?(argument: String) { self.init(argument) }
 }
 
@@ -84,7 +85,7 @@ extension StrataCommand {
     struct Redo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Roll back the newest migration and apply it again.",
-            discussion: "Useful while writing a migration: edit it, then run strata redo.")
+            discussion: "Useful while writing a migration: edit it, then run it again. Example: strata redo --dry-run")
 
         @OptionGroup(title: "Global Options") var global: GlobalOptions
         @ParentCommand var root: StrataCommand

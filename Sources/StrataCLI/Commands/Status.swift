@@ -16,29 +16,21 @@ extension StrataCommand {
                 let report = try await context.status(loaded.migrations)
                 let console = context.console
                 console.json(StatusRendering.json(report))
-                console.line("Database Migration Status")
-                console.line("=========================")
-                console.line("Database: \(report.database)")
-                console.line("Migrations: \(context.migrationsPath) (\(loaded.layout.map(\.rawValue) ?? "empty"), \(loaded.migrations.count) found)")
-                console.line("Current Version: \(report.currentVersion ?? "none")")
+                console.line("Database:        \(report.database)")
+                console.line("Migrations:      \(context.migrationsPath) (\(loaded.layout.map(\.rawValue) ?? "empty"), \(loaded.migrations.count) found)")
+                console.line("Current version: \(report.currentVersion ?? "none") (\(report.applied.count) applied, \(report.pending.count) pending)")
                 console.line()
-                console.line("Applied (\(report.applied.count)):")
-                if report.applied.isEmpty { console.line("  (none)") }
-                for e in report.applied {
-                    let r = e.record!
-                    console.line("  \(e.version)  \(e.description)  \(r.appliedAt)  \(r.appliedBy)\(r.status == .baselined ? "  (baselined)" : "")")
-                }
-                console.line()
-                console.line("Pending (\(report.pending.count)):")
-                if report.pending.isEmpty { console.line("  (none)") }
-                for e in report.pending {
-                    console.line("  \(e.version)  \(e.description)  \(e.migration?.up.path ?? "")")
+                if report.entries.isEmpty {
+                    console.line("No migrations in \(context.migrationsPath) and no history yet; `strata create NAME` writes one.")
+                } else {
+                    console.table(StatusRendering.table(report.entries))
                 }
                 if !report.problems.isEmpty {
                     console.line()
                     console.line("Problems (\(report.problems.count)):")
+                    let paint = console.stdoutPaint
                     for p in report.problems {
-                        console.line("  \(p.severity.rawValue): \(p.message)")
+                        console.line("  \(paint("\(p.severity.rawValue):", p.severity == .error ? .boldRed : .boldYellow)) \(p.message)")
                         for d in p.details { console.line("    \(d)") }
                     }
                 }
@@ -47,8 +39,31 @@ extension StrataCommand {
     }
 }
 
-/// JSON shapes shared by `status` and `validate` (SPEC §4).
+/// Text and JSON shapes shared by `status`, `list` and `validate` (SPEC §4).
 enum StatusRendering {
+    /// One row per migration and history row: version, description, state, when and by whom it
+    /// was applied.
+    static func table(_ entries: [MigrationEntry]) -> TextTable {
+        var table = TextTable([TextTable.Column("VERSION"), TextTable.Column("DESCRIPTION", shrinkable: true),
+                               TextTable.Column("STATE"), TextTable.Column("APPLIED AT (UTC)"), TextTable.Column("BY")])
+        for e in entries {
+            let record = e.record.flatMap { $0.isInEffect || e.state != .pending ? $0 : nil }
+            let state = e.state == .applied && record?.status == .baselined ? "baselined" : e.state.rawValue
+            table.add([e.version, e.description, state, record?.appliedAt ?? "-", record?.appliedBy ?? "-"],
+                      styles: [nil, nil, style(e.state), record == nil ? .dim : nil, record == nil ? .dim : nil])
+        }
+        return table
+    }
+
+    /// Green for applied, yellow for pending, red for what needs attention.
+    static func style(_ state: MigrationState) -> TextStyle {
+        switch state {
+        case .applied: .green
+        case .pending: .yellow
+        case .changed, .missing, .failed: .boldRed
+        }
+    }
+
     static func json(_ report: StatusReport) -> JSONValue {
         .object([
             ("database", .string(report.database)),

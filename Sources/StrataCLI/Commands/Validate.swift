@@ -24,8 +24,10 @@ extension StrataCommand {
                     ("migrations", .int(loaded.migrations.count)),
                     ("problems", StatusRendering.problems(problems)),
                 ]))
+                let paint = console.stdoutPaint
                 for p in problems {
-                    console.line("\(p.file.map { "\($0): " } ?? "")\(p.severity.rawValue): \(p.message)")
+                    let label = paint("\(p.severity.rawValue):", p.severity == .error ? .boldRed : .boldYellow)
+                    console.line("\(p.file.map { paint("\($0):", .bold) + " " } ?? "")\(label) \(p.message)")
                     for d in p.details { console.line("  \(d)") }
                 }
                 if errors.isEmpty {

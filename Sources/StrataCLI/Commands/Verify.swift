@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataPostgres
 import StrataSQLite
 
 extension StrataCommand {
@@ -7,10 +8,11 @@ extension StrataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the database: integrity, foreign keys, and every applied migration's verify script.",
             discussion: """
-            Runs PRAGMA quick_check (PRAGMA integrity_check with --full), PRAGMA foreign_key_check over \
-            the whole database, and the verify script of every applied migration that has one (a row \
-            returned means failure). Nothing is written. Exit 1 when a check fails. \
-            Example: strata -d sqlite:app.db verify --full
+            SQLite: PRAGMA quick_check (PRAGMA integrity_check with --full) and PRAGMA foreign_key_check \
+            over the whole database. PostgreSQL (which enforces foreign keys itself and has no \
+            integrity_check): indexes left invalid by a failed CREATE INDEX CONCURRENTLY. Both: the \
+            verify script of every applied migration that has one (a row returned means failure). \
+            Nothing is written. Exit 1 when a check fails. Example: strata -d sqlite:app.db verify --full
             """)
 
         @Flag(help: "Run PRAGMA integrity_check (reads every page and index) instead of quick_check.")
@@ -24,23 +26,22 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                guard context.database.engine == .sqlite, let path = context.database.path else {
-                    throw StrataError(.configuration,
-                                      "`strata verify` does not support PostgreSQL yet (\(context.database.redacted))",
-                                      hint: "verify a SQLite database for now")
-                }
-                let driver = try SQLiteDriver.open(
-                    path: path, historyTable: context.historyTable,
-                    logTable: StrataInfo.logTable(forHistoryTable: context.historyTable), createIfMissing: false,
-                    busyTimeout: context.lockTimeout)
                 let checks: [VerifyCheck]
-                do {
-                    checks = try await runChecks(driver, context)
-                } catch {
+                if context.database.engine == .postgres {
+                    checks = try await PostgresVerification.checks(context, full: full)
+                } else {
+                    let driver = try SQLiteDriver.open(
+                        path: context.database.path!, historyTable: context.historyTable,
+                        logTable: StrataInfo.logTable(forHistoryTable: context.historyTable), createIfMissing: false,
+                        busyTimeout: context.lockTimeout)
+                    do {
+                        checks = try await runChecks(driver, context)
+                    } catch {
+                        await driver.close()
+                        throw error
+                    }
                     await driver.close()
-                    throw error
                 }
-                await driver.close()
                 let ok = checks.allSatisfy(\.ok)
                 report(checks, ok: ok, context)
                 if !ok { throw ExitCode(StrataError.Code.verificationFailed.exitCode) }
@@ -70,10 +71,20 @@ extension StrataCommand {
             // A damaged database cannot be trusted to return the history; stop here.
             if checks.contains(where: \.damaged) { return checks }
 
+            return checks + (try await Self.scriptChecks(records: try await driver.history(), context: context) { script in
+                let result = try await driver.verifyRows(script, limit: Self.shownDetails)
+                return (result.rows.map { "\($0.location): \($0.description)" }, result.truncated)
+            })
+        }
+
+        /// One check per applied migration with a verify script: `rows` runs a script read-only
+        /// and returns the rows it found (as text) and whether there were more.
+        static func scriptChecks(records: [HistoryRecord], context: CommandContext,
+                                 rows: (MigrationScript) async throws -> (rows: [String], truncated: Bool)) async throws -> [VerifyCheck] {
+            var checks: [VerifyCheck] = []
             let loaded = try context.loadMigrations()
-            let records = try await driver.history().filter(\.isInEffect)
             var missing: [String] = []
-            for record in records.sorted(by: Self.order) {
+            for record in records.filter(\.isInEffect).sorted(by: Self.order) {
                 guard let migration = loaded.migrations.first(where: { Self.matches($0, record) }) else {
                     missing.append(record.version)
                     continue
@@ -82,14 +93,15 @@ extension StrataCommand {
                 let name = "verify \(record.version)"
                 let label = "\(migration.description) (\(script.path))"
                 do {
-                    let result = try await driver.verifyRows(script, limit: Self.shownDetails)
-                    var details = result.rows.map { "\($0.location): \($0.description)" }
+                    let result = try await rows(script)
+                    var details = result.rows
                     if result.truncated { details.append("… and more rows") }
+                    let passed = result.rows.isEmpty
                     checks.append(VerifyCheck(
-                        name: name, ok: result.passed,
-                        summary: label + (result.passed ? "" : ": the verify query returned rows"),
+                        name: name, ok: passed,
+                        summary: label + (passed ? "" : ": the verify query returned rows"),
                         details: details,
-                        hint: result.passed ? nil
+                        hint: passed ? nil
                             : "the rows show what the migration's verify script finds wrong: fix the data or the "
                                 + "schema in a new migration"))
                 } catch let error as StrataError where error.code == .verificationFailed {

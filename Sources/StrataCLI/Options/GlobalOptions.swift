@@ -35,6 +35,14 @@ struct GlobalOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("The history table name (default: strata_schema_history).", valueName: "name"))
     var historyTable: String?
 
+    @Option(help: ArgumentHelp("PostgreSQL lock_timeout for every migration of the run, such as 5s (default: postgres.lock_timeout in strata.yml).",
+                               valueName: "duration"))
+    var pgLockTimeout: String?
+
+    @Option(help: ArgumentHelp("PostgreSQL statement_timeout for every migration of the run, such as 10min (default: postgres.statement_timeout in strata.yml).",
+                               valueName: "duration"))
+    var pgStatementTimeout: String?
+
     /// These options with every value given in `other` taking precedence.
     func merged(over base: GlobalOptions?) -> GlobalOptions {
         guard let base else { return self }
@@ -50,6 +58,8 @@ struct GlobalOptions: ParsableArguments, Sendable {
         m.noColor = noColor || base.noColor
         m.lockTimeout = lockTimeout ?? base.lockTimeout
         m.historyTable = historyTable ?? base.historyTable
+        m.pgLockTimeout = pgLockTimeout ?? base.pgLockTimeout
+        m.pgStatementTimeout = pgStatementTimeout ?? base.pgStatementTimeout
         return m
     }
 }

@@ -12,9 +12,14 @@ struct Console: Sendable {
     let format: Format
     let quiet: Bool
     let verbose: Bool
-    let color: Bool
+    /// Where the output goes: terminals, widths, colour.
+    let terminal: Terminal
 
     var isJSON: Bool { format == .json }
+    /// Styles for text on stdout (plain unless stdout is a terminal with colour on).
+    var stdoutPaint: Painter { Painter(enabled: terminal.colorOnStdout) }
+    /// Styles for text on stderr (plain unless stderr is a terminal with colour on).
+    var stderrPaint: Painter { Painter(enabled: terminal.colorOnStderr) }
 
     /// A line of the command's text result on stdout (nothing in JSON mode).
     func line(_ text: String = "") {
@@ -36,7 +41,12 @@ struct Console: Sendable {
 
     /// A warning on stderr.
     func warning(_ text: String) {
-        Console.write(paint("warning: ", code: "33") + text + "\n", to: FileHandle.standardError)
+        Console.write(stderrPaint("warning: ", .boldYellow) + text + "\n", to: FileHandle.standardError)
+    }
+
+    /// A table on stdout in text mode, fitted to the terminal's width (see ``Terminal``).
+    func table(_ table: TextTable) {
+        for text in table.render(width: terminal.stdoutWidth(), paint: stdoutPaint) { line(text) }
     }
 
     /// The JSON document of the command (JSON mode only).
@@ -60,21 +70,23 @@ struct Console: Sendable {
             ]))]))
             return
         }
+        Console.write(Console.diagnostic(error, paint: stderrPaint), to: FileHandle.standardError)
+    }
+
+    /// An error as a compiler writes it: `path:line:col: error: message [code]`, the offending
+    /// line with a caret under the column, the details, and `hint:`.
+    static func diagnostic(_ error: StrataError, paint: Painter) -> String {
         var text = ""
-        if let location = error.location { text += "\(location): " }
-        text += paint("error: ", code: "31") + error.message
+        if let location = error.location { text += paint("\(location):", .bold) + " " }
+        text += paint("error:", .boldRed) + " " + paint(error.message, .bold)
         if let code = error.databaseCode { text += " [\(code)]" }
         text += "\n"
         if let location = error.location, let source = Console.sourceLine(location) {
-            text += "    \(source.line)\n    \(String(repeating: " ", count: source.caretOffset))^\n"
+            text += "    \(source.line)\n    \(String(repeating: " ", count: source.caretOffset))" + paint("^", .boldGreen) + "\n"
         }
         for d in error.details { text += "  \(d)\n" }
-        if let hint = error.hint { text += paint("hint: ", code: "36") + hint + "\n" }
-        Console.write(text, to: FileHandle.standardError)
-    }
-
-    private func paint(_ text: String, code: String) -> String {
-        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+        if let hint = error.hint { text += paint("hint:", .cyan) + " " + hint + "\n" }
+        return text
     }
 
     /// The text of the line a location points at, and the caret's offset in it.
@@ -87,7 +99,10 @@ struct Console: Sendable {
                 let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : String(raw)
                 let expanded = line.replacingOccurrences(of: "\t", with: " ")
                 if expanded.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
-                return (expanded, max(0, min(location.column - 1, expanded.unicodeScalars.count)))
+                let column = max(0, min(location.column - 1, expanded.unicodeScalars.count))
+                var prefix = String.UnicodeScalarView()
+                prefix.append(contentsOf: expanded.unicodeScalars.prefix(column))
+                return (expanded, TextWidth.of(String(prefix)))
             }
             lineNumber += 1
         }

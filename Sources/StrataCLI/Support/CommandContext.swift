@@ -90,7 +90,9 @@ struct CommandContext: Sendable {
     func openDriver(mutating: Bool) throws(StrataError) -> (any DatabaseDriver)? {
         if databaseIsDefault && mutating { console.note("note: no database given; using the embedded default \(database.redacted)") }
         return try DriverRegistry.open(database, historyTable: historyTable, createIfMissing: mutating,
-                                       busyTimeout: lockTimeout)
+                                       busyTimeout: lockTimeout,
+                                       postgresLockTimeout: options.pgLockTimeout ?? config.postgres.lockTimeout,
+                                       postgresStatementTimeout: options.pgStatementTimeout ?? config.postgres.statementTimeout)
     }
 
     /// Status against the database, or against an empty history when the database does not exist yet.
@@ -125,9 +127,8 @@ struct CommandContext: Sendable {
 func runCommand(_ local: GlobalOptions, parent: GlobalOptions?, _ body: (CommandContext) async throws -> Void) async throws {
     let options = local.merged(over: parent)
     let format = Console.Format(rawValue: options.format ?? "text")
-    let env = ProcessInfo.processInfo.environment
-    let color = !options.noColor && env["NO_COLOR"] == nil && isatty(STDERR_FILENO) == 1
-    let console = Console(format: format ?? .text, quiet: options.quiet, verbose: options.verbose, color: color)
+    let console = Console(format: format ?? .text, quiet: options.quiet, verbose: options.verbose,
+                          terminal: Terminal.detect(noColorFlag: options.noColor))
     guard format != nil else {
         throw ValidationError("--format must be text or json")
     }

@@ -1,7 +1,10 @@
 import Strata
 import StrataSQLite
 
-/// The shared body of `up`, `down`, `to`, `redo` and `rollback`: load, plan, confirm, run, report.
+/// The shared body of `up`, `down`, `to`, `redo` and `rollback`: a thin layer over
+/// ``Migrator/run(_:dryRun:beforeChange:onEvent:)``, which takes the lock, plans inside it,
+/// backs up, runs and checks integrity; this layer confirms on protected environments and
+/// renders the events and the report.
 enum MigrationRun {
     static func perform(_ request: MigrationRequest, dryRun: Bool, backup: Bool = true, context: CommandContext) async throws {
         let loaded = try context.loadMigrations()
@@ -9,11 +12,57 @@ enum MigrationRun {
             try await preview(request, loaded: loaded, context: context)
             return
         }
-        // Plan inside the lock: a runner that waited for another one sees what that one applied.
-        try await RunLock.with(context) {
-            guard let driver = try context.openDriver(mutating: true) else { return }
-            defer { Task { await driver.close() } }
-            try await run(request, loaded: loaded, driver: driver, backup: backup, context: context)
+        let settings = backup ? backupSettings(context) : .disabled
+        guard let driver = try context.openDriver(mutating: true) else { return }
+        defer { Task { await driver.close() } }
+        let migrator = Migrator(driver: driver, migrations: loaded.migrations,
+                                configuration: configuration(context, backups: settings))
+        // SIGINT/SIGTERM: finish the current migration, then stop with exit 130/143.
+        let result = try await StopSignal.handling(console: context.console) { try await migrator.run(
+            request,
+            beforeChange: { plan in
+                try UpLint.check(plan, migrations: loaded.migrations, engine: context.database.engine, context: context)
+                try context.confirmIfProtected(planSummary(plan, context: context))
+                PostgresBackupSupport.warnIfNoBackup(context, enabled: backup)
+            },
+            onEvent: eventRenderer(context, request: request)) }
+        report(steps: result.steps, plan: result.plan, current: result.currentVersion, backup: result.backup, context: context)
+    }
+
+    /// The library's configuration for this command line: lock timeout, backups, history table.
+    static func configuration(_ context: CommandContext, backups: BackupSettings) -> Migrator.Configuration {
+        Migrator.Configuration(historyTable: context.historyTable, lockTimeout: context.lockTimeout, backups: backups)
+    }
+
+    /// The `backups` settings of strata.yml (a `keep` below 1 fails when a backup is taken).
+    static func backupSettings(_ context: CommandContext) -> BackupSettings {
+        let settings = context.config.backups
+        return BackupSettings(directory: settings.dir, keep: settings.keep ?? 10, compress: settings.compress ?? false)
+    }
+
+    /// Renders the library's events: lock, backup and cancellation notes here, the steps through a
+    /// ``RunProgressRenderer`` made when the plan is known.
+    static func eventRenderer(_ context: CommandContext, request: MigrationRequest) -> @Sendable (RunEvent) -> Void {
+        let console = context.console
+        let label = context.databaseLabel
+        let redacted = context.database.redacted
+        let timeout = context.lockTimeout
+        let progress = RunProgressRenderer(console: console)
+        return { event in
+            switch event {
+            case .waitingForLock(let holder):
+                console.note("waiting for the lock held by \(holder) (up to \(Int(timeout)) s)…")
+            case .backedUp(let path):
+                console.progress("Backed up \(redacted) to \(path)")
+            case .cancelled(let remaining):
+                console.warning("stopped: the run was cancelled; \(remaining) step\(remaining == 1 ? " was" : "s were") not run")
+            case let .stepStarted(_, index, total) where index == 1:
+                let verb = request.isUpward ? "apply" : "run"
+                console.progress("Migrating \(label): \(total) step\(total == 1 ? "" : "s") to \(verb)")
+                progress.handle(event)
+            default:
+                progress.handle(event)
+            }
         }
     }
 
@@ -26,49 +75,6 @@ enum MigrationRun {
         let plan = try planner.plan(request)
         for warning in plan.warnings { context.console.warning(warning) }
         renderDryRun(plan, context: context, current: planner.currentVersion)
-    }
-
-    private static func run(_ request: MigrationRequest, loaded: LoadedMigrations, driver: any DatabaseDriver,
-                            backup: Bool, context: CommandContext) async throws {
-        let console = context.console
-        let migrator = Migrator(driver: driver, migrations: loaded.migrations, historyTable: context.historyTable)
-        let planner = try await migrator.planner()
-        let plan = try planner.plan(request)
-        for warning in plan.warnings { console.warning(warning) }
-        if plan.isEmpty {
-            report(steps: [], plan: plan, current: planner.currentVersion, context: context)
-            return
-        }
-        try context.confirmIfProtected(planSummary(plan, context: context))
-        let backupPath = backup ? try await BackupSupport.beforeChange(context, current: planner.currentVersion, reason: "pre-migration") : nil
-        let verb = request.isUpward ? "apply" : "run"
-        console.progress("Migrating \(context.databaseLabel): \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s") to \(verb)")
-        let result = try await migrator.execute(plan) { event in
-            switch event {
-            case let .stepFinished(step, index, total, ms):
-                let verb = step.direction == .up ? "applied" : "rolled back"
-                console.progress("  [\(index)/\(total)] \(verb) \(step.version) \(step.description) (\(ms) ms)")
-            case let .stepFailed(step, _):
-                let outcome = step.options.transactional ? "it was rolled back" : "it ran outside a transaction and may be partly applied"
-                console.progress("  failed \(step.direction == .up ? "to apply" : "to roll back") \(step.version) \(step.description); \(outcome)")
-            case .warning(let text):
-                console.warning(text)
-            case .planned, .stepStarted:
-                break
-            }
-        }
-        try await checkIntegrity(driver)
-        report(steps: result.steps, plan: plan, current: result.currentVersion, backup: backupPath, context: context)
-    }
-
-    /// `PRAGMA quick_check` after a run that changed the database (SPEC §5).
-    static func checkIntegrity(_ driver: any DatabaseDriver) async throws {
-        guard let sqlite = driver as? SQLiteDriver else { return }
-        let result = try await sqlite.quickCheck()
-        guard result != ["ok"] else { return }
-        throw StrataError(.verificationFailed, "quick_check found problems after the run",
-                          hint: "run `strata verify --full`; restore the newest backup if the database is damaged",
-                          details: Array(result.prefix(10)))
     }
 
     static func planSummary(_ plan: Plan, context: CommandContext) -> String {

@@ -1,4 +1,5 @@
 import Strata
+import StrataPostgres
 import StrataSQLite
 
 /// The runner lock around mutating commands: one runner at a time per database (SPEC §5).
@@ -7,16 +8,20 @@ enum RunLock {
     /// then fails with exit 4 naming the holder. Released on success, error and cancellation.
     static func with<T: Sendable>(_ context: CommandContext, _ body: () async throws -> T) async throws -> T {
         let timeout = context.lockTimeout
+        let console = context.console
         switch context.database.engine {
         case .sqlite:
-            let console = context.console
             return try await SQLiteLockFile.withLock(
                 databasePath: context.database.path!, timeout: timeout,
                 onWait: { holder in console.note("waiting for the lock held by \(holder) (up to \(Int(timeout)) s)…") },
                 onTakeover: { lock in if let notice = lock.staleLockNotice { console.warning(notice) } },
                 body)
         case .postgres:
-            return try await body()
+            return try await PostgresAdvisoryLock.withLock(
+                settings: try DriverRegistry.postgresSettings(context.database), historyTable: context.historyTable,
+                timeout: timeout,
+                onWait: { holder in console.note("waiting for the lock held by \(holder) (up to \(Int(timeout)) s)…") },
+                body)
         }
     }
 

@@ -84,7 +84,7 @@ enum Corpus {
                 let steps = lines.filter { !$0.hasPrefix("#") }.map { line -> Step in
                     let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
                     return Step(name: f[0], up: f[1], down: f.count > 2 && f[2] != "-" ? f[2] : nil,
-                                noTransaction: f.count > 3 && f[3].contains("no-transaction"))
+                                noTransaction: f.count > 3 && (f[3].contains("no-transaction") || f[3].contains("non-transactional")))
                 }
                 chains.append(Chain(name: String(file.dropFirst(6).dropLast(4)), engine: engine, set: setURL, steps: steps))
             }

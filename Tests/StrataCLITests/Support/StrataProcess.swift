@@ -36,6 +36,27 @@ enum StrataProcess {
         return try run(binary, arguments, in: directory, environment: environment, stdin: stdin)
     }
 
+    /// Starts `count` `strata` processes with the same arguments at once and waits for all of them.
+    static func strataConcurrently(_ arguments: [String], count: Int, in directory: URL) throws -> [ProcessResult] {
+        let processes = (0..<count).map { _ -> (Process, Pipe, Pipe) in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = arguments
+            p.currentDirectoryURL = directory
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            return (p, out, err)
+        }
+        for (p, _, _) in processes { try p.run() }
+        return processes.map { p, out, err in
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return ProcessResult(exitCode: p.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+
     /// Runs any program (looked up on PATH when not absolute).
     static func run(_ program: String, _ arguments: [String], in directory: URL,
                     environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {

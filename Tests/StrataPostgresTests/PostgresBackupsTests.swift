@@ -1,0 +1,48 @@
+import Foundation
+import Strata
+import StrataPostgres
+import Testing
+
+/// pg_dump backups: named, private, pruned, listed; restore replaces the whole database after a
+/// safety dump.
+@Suite("PostgreSQL backups")
+struct PostgresBackupsTests {
+    @Test func createListPruneAndRestore() throws {
+        let fixture = try PostgresFixture()
+        let database = try fixture.database()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-pgb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let backups = PostgresBackups(settings: try fixture.settings(database), directory: dir, keep: 2,
+                                      searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")
+        #expect(backups.isAvailable, "pg_dump must be on the PATH for these tests")
+
+        try fixture.psql(database, "CREATE TABLE kept (id int); INSERT INTO kept VALUES (1), (2);")
+        let first = try backups.create(label: "001", reason: "manual")
+        #expect(first.fileName.hasPrefix("\(database)_pre_v001_") && first.fileName.hasSuffix(".dump"), "\(first.fileName)")
+        var info = stat()
+        #expect(stat(first.path, &info) == 0 && info.st_mode & 0o777 == 0o600, "backups are private (0600)")
+        #expect(first.size > 0)
+
+        // Changes after the backup: a new table, a new schema, a changed row.
+        try fixture.psql(database, "CREATE TABLE later (id int); CREATE SCHEMA extra; CREATE TABLE extra.t (x int); DELETE FROM kept WHERE id = 2;")
+        let result = try backups.restore(from: first.path, currentVersionLabel: "002")
+        #expect(result.safetyBackup.versionLabel == "002")
+        #expect(result.restored.versionLabel == "001")
+        #expect(try fixture.psql(database, "SELECT count(*) FROM kept") == "2\n")
+        #expect(try fixture.psql(database, "SELECT to_regclass('later') IS NULL, to_regnamespace('extra') IS NULL") == "t|t\n")
+
+        _ = try backups.create(label: "003", reason: "manual")
+        let listed = try backups.list()
+        #expect(listed.count == 2, "keep 2: \(listed.map(\.fileName))")
+        #expect(listed.first?.versionLabel == "003")
+        #expect(listed.allSatisfy { $0.createdAtText.hasSuffix("Z") })
+    }
+
+    @Test func missingPgDumpIsReportedNotHidden() throws {
+        let fixture = try PostgresFixture()
+        let backups = PostgresBackups(settings: try fixture.settings(try fixture.database()), directory: "/tmp/none",
+                                      searchPath: "/nonexistent")
+        #expect(!backups.isAvailable)
+        #expect(throws: StrataError.self) { try backups.create(label: nil, reason: "manual") }
+    }
+}

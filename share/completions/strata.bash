@@ -1,0 +1,1289 @@
+#!/bin/bash
+
+__strata_cursor_index_in_current_word() {
+    local remaining="${COMP_LINE}"
+
+    local word
+    for word in "${COMP_WORDS[@]::COMP_CWORD}"; do
+        remaining="${remaining##*([[:space:]])"${word}"*([[:space:]])}"
+    done
+
+    local -ir index="$((COMP_POINT - ${#COMP_LINE} + ${#remaining}))"
+    if [[ "${index}" -le 0 ]]; then
+        printf 0
+    else
+        printf %s "${index}"
+    fi
+}
+
+# positional arguments:
+#
+# - 1: the current (sub)command's count of positional arguments
+#
+# required variables:
+#
+# - repeating_flags: the repeating flags that the current (sub)command can accept
+# - non_repeating_flags: the non-repeating flags that the current (sub)command can accept
+# - repeating_options: the repeating options that the current (sub)command can accept
+# - non_repeating_options: the non-repeating options that the current (sub)command can accept
+# - positional_number: value ignored
+# - unparsed_words: unparsed words from the current command line
+#
+# modified variables:
+#
+# - non_repeating_flags: remove flags for this (sub)command that are already on the command line
+# - non_repeating_options: remove options for this (sub)command that are already on the command line
+# - positional_number: set to the current positional number
+# - unparsed_words: remove all flags, options, and option values for this (sub)command
+__strata_offer_flags_options() {
+    local -ir positional_count="${1}"
+    positional_number=0
+
+    local was_flag_option_terminator_seen=false
+    local is_parsing_option_value=false
+
+    local -ar unparsed_word_indices=("${!unparsed_words[@]}")
+    local -i word_index
+    for word_index in "${unparsed_word_indices[@]}"; do
+        if "${is_parsing_option_value}"; then
+            # This word is an option value:
+            # Reset marker for next word iff not currently the last word
+            [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]] && is_parsing_option_value=false
+            unset "unparsed_words[${word_index}]"
+            # Do not process this word as a flag or an option
+            continue
+        fi
+
+        local word="${unparsed_words["${word_index}"]}"
+        if ! "${was_flag_option_terminator_seen}"; then
+            case "${word}" in
+            --)
+                unset "unparsed_words[${word_index}]"
+                # by itself -- is a flag/option terminator, but if it is the last word, it is the start of a completion
+                if [[ "${word_index}" -ne "${unparsed_word_indices[${#unparsed_word_indices[@]} - 1]}" ]]; then
+                    was_flag_option_terminator_seen=true
+                fi
+                continue
+                ;;
+            -*)
+                # ${word} is a flag or an option
+                # If ${word} is an option, mark that the next word to be parsed is an option value
+                local option
+                for option in "${repeating_options[@]}" "${non_repeating_options[@]}"; do
+                    [[ "${word}" = "${option}" ]] && is_parsing_option_value=true && break
+                done
+
+                # Remove ${word} from ${non_repeating_flags} or ${non_repeating_options} so it isn't offered again
+                local not_found=true
+                local -i index
+                for index in "${!non_repeating_flags[@]}"; do
+                    if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                        unset "non_repeating_flags[${index}]"
+                        non_repeating_flags=("${non_repeating_flags[@]}")
+                        not_found=false
+                        break
+                    fi
+                done
+                if "${not_found}"; then
+                    for index in "${!non_repeating_flags[@]}"; do
+                        if [[ "${non_repeating_flags[${index}]}" = "${word}" ]]; then
+                            unset "non_repeating_flags[${index}]"
+                            non_repeating_flags=("${non_repeating_flags[@]}")
+                            break
+                        fi
+                    done
+                fi
+                unset "unparsed_words[${word_index}]"
+                continue
+                ;;
+            esac
+        fi
+
+        # ${word} is neither a flag, nor an option, nor an option value
+        if [[ "${positional_number}" -lt "${positional_count}" || "${positional_count}" -lt 0 ]]; then
+            # ${word} is a positional
+            ((positional_number++))
+            unset "unparsed_words[${word_index}]"
+        else
+            if [[ -z "${word}" ]]; then
+                # Could be completing a flag, option, or subcommand
+                positional_number=-1
+            else
+                # ${word} is a subcommand or invalid, so stop processing this (sub)command
+                positional_number=-2
+            fi
+            break
+        fi
+    done
+
+    unparsed_words=("${unparsed_words[@]}")
+
+    if\
+        ! "${was_flag_option_terminator_seen}"\
+        && ! "${is_parsing_option_value}"\
+        && [[ ("${cur}" = -* && "${positional_number}" -ge 0) || "${positional_number}" -eq -1 ]]
+    then
+        COMPREPLY+=($(compgen -W "${repeating_flags[*]} ${non_repeating_flags[*]} ${repeating_options[*]} ${non_repeating_options[*]}" -- "${cur}"))
+    fi
+}
+
+__strata_add_completions() {
+    local completion
+    while IFS='' read -r completion; do
+        COMPREPLY+=("${completion}")
+    done < <(IFS=$'\n' compgen "${@}" -- "${cur}")
+}
+
+__strata_custom_complete() {
+    if [[ -n "${cur}" || -z ${COMP_WORDS[${COMP_CWORD}]} || "${COMP_LINE:${COMP_POINT}:1}" != ' ' ]]; then
+        local -ar words=("${COMP_WORDS[@]}")
+    else
+        local -ar words=("${COMP_WORDS[@]::${COMP_CWORD}}" '' "${COMP_WORDS[@]:${COMP_CWORD}}")
+    fi
+
+    "${COMP_WORDS[0]}" "${@}" "${words[@]}"
+}
+
+_strata() {
+    local state
+    state="$(shopt -p;shopt -po)"
+    trap "${state//$'\n'/;}" RETURN
+    shopt -s extglob
+    set +o history +o posix
+
+    local -xr SAP_SHELL=bash
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(IFS='.';printf %s "${BASH_VERSINFO[*]}")"
+    local -r SAP_SHELL_VERSION
+
+    local -r cur="${2}"
+    local -r prev="${3}"
+
+    local -i positional_number
+    local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
+
+    local -a repeating_flags=()
+    local -a non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    local -a repeating_options=()
+    local -a non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    up|down|to|redo|rollback|status|list|history|validate|verify|doctor|init|create|repair|baseline|adopt|backup|backups|restore|lint|rehearse|dump|load|diff|completions|man|help)
+        # Offer subcommand argument completions
+        "_strata_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'up down to redo rollback status list history validate verify doctor init create repair baseline adopt backup backups restore lint rehearse dump load diff completions man help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_strata_up() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --allow-out-of-order --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --target)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    esac
+}
+
+_strata_down() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --all --dry-run --no-backup --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --steps --target)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--steps')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    esac
+}
+
+_strata_to() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --version)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--version')
+        return
+        ;;
+    esac
+}
+
+_strata_redo() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --no-backup --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_rollback() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --force --dry-run --no-backup --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_status() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_list() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_history() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_validate() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --allow-out-of-order --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--full --yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_doctor() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_init() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --layout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--layout')
+        __strata_add_completions -W 'dir'$'\n''flat'$'\n''timestamp'$'\n''updown'$'\n''sections'$'\n''flyway'
+        return
+        ;;
+    esac
+}
+
+_strata_create() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --layout --author)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--layout')
+        __strata_add_completions -W 'dir'$'\n''flat'$'\n''timestamp'$'\n''updown'$'\n''sections'$'\n''flyway'
+        return
+        ;;
+    '--author')
+        return
+        ;;
+    esac
+}
+
+_strata_repair() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_baseline() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_adopt() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --skip-missing --dry-run --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --from)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--from')
+        return
+        ;;
+    esac
+}
+
+_strata_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --compress --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout --output)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    '--output')
+        return
+        ;;
+    esac
+}
+
+_strata_backups() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_lint() {
+    repeating_flags=()
+    non_repeating_flags=(--rules --yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--engine --sqlite-version -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--engine')
+        return
+        ;;
+    '--sqlite-version')
+        return
+        ;;
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_rehearse() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_dump() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-o --output -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-o'|'--output')
+        return
+        ;;
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_load() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_diff() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--against -d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--against')
+        return
+        ;;
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_completions() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __strata_add_completions -W 'bash'$'\n''zsh'$'\n''fish'
+        return
+        ;;
+    esac
+}
+
+_strata_man() {
+    repeating_flags=()
+    non_repeating_flags=(--yes --quiet --verbose --no-color --version -h --help)
+    repeating_options=()
+    non_repeating_options=(-d --database -m --migrations --config --env --format --lock-timeout --history-table --pg-lock-timeout --pg-statement-timeout)
+    __strata_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '-d'|'--database')
+        return
+        ;;
+    '-m'|'--migrations')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--env')
+        return
+        ;;
+    '--format')
+        return
+        ;;
+    '--lock-timeout')
+        return
+        ;;
+    '--history-table')
+        return
+        ;;
+    '--pg-lock-timeout')
+        return
+        ;;
+    '--pg-statement-timeout')
+        return
+        ;;
+    esac
+}
+
+_strata_help() {
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __strata_offer_flags_options -1
+}
+
+complete -o filenames -F _strata strata
