@@ -234,4 +234,25 @@ struct PostgresSchemaCommandTests {
         #expect(try Self.tables(db) == "", "the real database stays empty")
         #expect(try Self.scratchDatabases(db) == "0\n")
     }
+
+    @Test("dump, load and diff agree on the corpora's PostgreSQL chains", arguments: CorpusPostgresTests.chains)
+    func corpusDumps(_ chain: Corpus.Chain) throws {
+        let tmp = try TemporaryDirectory()
+        let db = try PostgresDatabase(), fresh = try PostgresDatabase()
+        try #require(chain.directories.count == 1, "\(chain.name) is one directory")
+        let base = ["-m", chain.directory.path]
+        let up = try Self.strata(db, base + ["up", "--no-backup"], in: tmp)
+        #expect(up.exitCode == 0, "\(chain.name): \(up)")
+        let dump = try Self.strata(db, base + ["dump", "-o", "schema.sql"], in: tmp)
+        #expect(dump.exitCode == 0, "\(chain.name): \(dump)")
+        for arguments in [["diff"], ["diff", "--against", "schema.sql"]] {
+            let r = try Self.strata(db, base + arguments, in: tmp)
+            #expect(r.exitCode == 0 && r.stdout.contains("No drift"), "\(chain.name) \(arguments): \(r)")
+        }
+        let load = try Self.strata(fresh, base + ["load", "schema.sql"], in: tmp)
+        #expect(load.exitCode == 0, "\(chain.name): \(load)")
+        #expect(try fresh.schema() == (try db.schema()), "\(chain.name): the loaded database has the same pg_dump -s")
+        let status = try PostgresCommandTests.json(try Self.strata(fresh, base + ["--format", "json", "status"], in: tmp))
+        #expect((status["pending"] as? [Any])?.isEmpty == true, "\(chain.name): \(status)")
+    }
 }
