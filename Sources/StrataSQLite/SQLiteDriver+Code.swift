@@ -80,7 +80,7 @@ extension SQLiteDriver {
             }
             if deferForeignKeys {
                 let violations = ownsConnection
-                    ? try ForeignKeys.violations(connection, tables: try ForeignKeys.tablesToCheck(connection, touched: touched))
+                    ? try ForeignKeys.violations(connection, tables: try ForeignKeyGraph.load(connection).tablesToCheck(touched: touched))
                     : try ForeignKeys.violations(connection)
                 try ForeignKeys.check(violations, baseline: baseline, script: unit.script, transactional: true)
             }

@@ -98,6 +98,11 @@ extension SQLiteDriver {
         if unit.options.transactional {
             try begin(db)
             do {
+                // The foreign-key graph kept from earlier units, if the schema is still the one it
+                // describes; it is handed back to the driver only when this unit commits.
+                let versionBefore = try ForeignKeyGraph.schemaVersion(connection)
+                var graph = state.takeForeignKeyGraph(matching: versionBefore)
+                var graphIsCurrent = false
                 var baseline: [ForeignKeys.Pair: Int] = [:]
                 if deferForeignKeys, let baselineTables {
                     baseline = try ForeignKeys.counts(connection, tables: baselineTables)
@@ -120,7 +125,11 @@ extension SQLiteDriver {
                     try ForeignKeys.check(try ForeignKeys.violations(connection), baseline: baseline,
                                           script: unit.script, transactional: true)
                 } else if deferForeignKeys && !touched.isEmpty {
-                    let tables = try ForeignKeys.tablesToCheck(connection, touched: touched)
+                    var updated = false
+                    if graph != nil { updated = try graph!.update(connection, touched: touched) }
+                    if !updated { graph = try ForeignKeyGraph.load(connection) }
+                    graphIsCurrent = true
+                    let tables = graph!.tablesToCheck(touched: touched)
                     let violations = try ForeignKeys.violations(connection, tables: tables)
                     if !violations.isEmpty {
                         guard baselineTables != nil else { throw NeedsForeignKeyBaseline(tables: tables) }
@@ -128,10 +137,16 @@ extension SQLiteDriver {
                     }
                 }
                 try writeHistory(unit.historyWrites(elapsed), db)
+                let versionAfter = try ForeignKeyGraph.schemaVersion(connection)
+                if var graph, graphIsCurrent || versionAfter == versionBefore {
+                    graph.schemaVersion = versionAfter
+                    state.keep(graph)
+                }
                 try commit(db)
                 return elapsed
             } catch {
                 Self.rollbackIfActive(connection)
+                state.forgetForeignKeyGraph()
                 throw error
             }
         }
@@ -216,31 +231,6 @@ enum ForeignKeys {
         return result
     }
 
-    /// The tables whose foreign keys a script that touched `touched` may have broken: every
-    /// table with a foreign key that is itself touched or refers to a touched table, in
-    /// `sqlite_master` order. Tables without foreign keys have nothing to check; tables the script
-    /// dropped are no longer there.
-    static func tablesToCheck(_ connection: OpaquePointer, touched: TouchedTables) throws(StrataError) -> [String] {
-        // A foreign key needs the REFERENCES keyword, so the LIKE filter only spares the
-        // pragma for tables that cannot have one.
-        let query = """
-            SELECT m.name, f."table" FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f
-            WHERE m.type = 'table' AND m.sql LIKE '%references%'
-            """
-        var tables: [String] = []
-        var seen: Set<String> = []
-        try RawQuery.run(connection, query) { (row: RawQuery.Row) throws(StrataError) in
-            guard let child = row.text(0) else { return }
-            let key = child.lowercased()
-            guard !seen.contains(key) else { return }
-            if touched.contains(child) || row.text(1).map(touched.contains) == true {
-                seen.insert(key)
-                tables.append(child)
-            }
-        }
-        return tables
-    }
-
     /// Violations counted per (child table, parent table): rowids and key indexes change when a
     /// table is rebuilt, so counts are what can be compared across a migration. With `tables`,
     /// only those child tables (the ones that exist) are checked; otherwise the whole database.
@@ -303,14 +293,20 @@ enum ForeignKeys {
 struct TouchedTables {
     /// Lowercased names (SQLite compares table names case-insensitively).
     private(set) var names: Set<String> = []
+    /// The tables among ``names`` that were targets of `ALTER TABLE` (renamed ones among them).
+    private(set) var altered: Set<String> = []
+    /// Whether the script used `PRAGMA writable_schema` (and may have edited `sqlite_master` itself).
+    fileprivate(set) var schemaEdited = false
 
     var isEmpty: Bool { names.isEmpty }
 
     func contains(_ table: String) -> Bool { names.contains(table.lowercased()) }
 
-    mutating func insert(_ table: String) {
+    mutating func insert(_ table: String, altered isAltered: Bool = false) {
         let key = table.lowercased()
-        if !key.hasPrefix("sqlite_") { names.insert(key) }
+        if key.hasPrefix("sqlite_") { return }  // also SQLite's own writes to sqlite_master for DDL
+        names.insert(key)
+        if isAltered { altered.insert(key) }
     }
 
     /// Runs `body` with the recording authorizer installed, and removes it afterwards (also when
@@ -351,12 +347,15 @@ struct TouchedTables {
                 (table, schema) = (second, third)
             case SQLITE_ALTER_TABLE:
                 (table, schema) = (second, first)
+            case SQLITE_PRAGMA:
+                if let first, String(cString: first).lowercased() == "writable_schema" { touched.schemaEdited = true }
+                return
             default:
                 return
             }
             guard let table else { return }
             if let schema, String(cString: schema) == "temp" { return }
-            touched.insert(String(cString: table))
+            touched.insert(String(cString: table), altered: action == SQLITE_ALTER_TABLE)
         }
     }
 }

@@ -48,7 +48,7 @@ extension SQLiteDriver {
             throw error
         }
         return try Self.scratch(at: path, directory: directory, historyTable: historyTable, logTable: logTable,
-                                busyTimeout: busyTimeout)
+                                busyTimeout: busyTimeout, copied: copyingContents)
     }
 
     /// An empty scratch database in a new temporary directory, for when there is no database to copy.
@@ -56,7 +56,7 @@ extension SQLiteDriver {
                                             logTable: String = StrataInfo.defaultLogTable) throws -> ScratchDatabase {
         let directory = try scratchDirectory()
         return try scratch(at: directory.appendingPathComponent("scratch.db").path, directory: directory,
-                           historyTable: historyTable, logTable: logTable, busyTimeout: 5)
+                           historyTable: historyTable, logTable: logTable, busyTimeout: 5, copied: false)
     }
 
     private static func scratchDirectory() throws(StrataError) -> URL {
@@ -71,7 +71,7 @@ extension SQLiteDriver {
     }
 
     private static func scratch(at path: String, directory: URL, historyTable: String, logTable: String,
-                                busyTimeout: TimeInterval) throws -> ScratchDatabase {
+                                busyTimeout: TimeInterval, copied: Bool) throws -> ScratchDatabase {
         let driver: SQLiteDriver
         do {
             driver = try open(path: path, historyTable: historyTable, logTable: logTable, createIfMissing: true,
@@ -80,7 +80,7 @@ extension SQLiteDriver {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
-        return ScratchDatabase(driver: driver, location: path) {
+        return ScratchDatabase(driver: driver, location: path, copiedContents: copied) {
             await driver.close()
             try? FileManager.default.removeItem(at: directory)
         }

@@ -52,12 +52,28 @@ public final class SQLiteDriver: DatabaseDriver {
     /// the connection's SQLite authorizer while a migration runs).
     let ownsConnection: Bool
     let sql: HistorySQL
-    private let state = State()
+    let state = State()
 
-    /// Mutable bookkeeping: `historyReady` is touched only inside the serial database queue's
-    /// closures; `closed` only under `lock`.
-    private final class State: @unchecked Sendable {
+    /// Mutable bookkeeping: `historyReady` and the foreign-key graph are touched only inside the
+    /// serial database queue's closures; `closed` only under `lock`.
+    final class State: @unchecked Sendable {
         var historyReady = false
+        /// The foreign keys of the schema as of the last committed unit (see ``ForeignKeyGraph``).
+        private var foreignKeyGraph: ForeignKeyGraph?
+
+        /// The kept graph if it matches `schemaVersion` (`nil` never matches), removing it either way.
+        func takeForeignKeyGraph(matching schemaVersion: Int64?) -> ForeignKeyGraph? {
+            defer { foreignKeyGraph = nil }
+            guard let graph = foreignKeyGraph, let schemaVersion, graph.schemaVersion == schemaVersion else { return nil }
+            return graph
+        }
+
+        /// Keeps a graph for the next unit.
+        func keep(_ graph: ForeignKeyGraph) { foreignKeyGraph = graph }
+
+        /// Drops the kept graph (after a rollback).
+        func forgetForeignKeyGraph() { foreignKeyGraph = nil }
+
         private let lock = NSLock()
         private var closed = false
 

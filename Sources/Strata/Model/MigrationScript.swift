@@ -19,7 +19,7 @@ public struct MigrationScript: Sendable, Hashable {
 
     /// Whether the script has nothing but whitespace and comments.
     public var isEffectivelyEmpty: Bool {
-        SQLSplitter.split(sql).isEmpty
+        !SQLSplitter.containsStatement(sql)
     }
 
     /// The location in the file of the given UTF-8 byte offset of ``sql``.

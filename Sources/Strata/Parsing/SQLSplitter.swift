@@ -50,6 +50,24 @@ public enum SQLSplitter {
         }
     }
 
+    /// Whether ``split(_:dialect:)`` finds at least one statement, found by reading only up to the
+    /// first significant token (anything but whitespace, comments and `;` starts a statement).
+    static func containsStatement(_ sql: String, dialect: SQLDialect = .generic) -> Bool {
+        var sql = sql
+        return sql.withUTF8 { buffer in
+            let lexer = SQLLexer(buffer, dialect: dialect)
+            var i = 0
+            while i < lexer.count {
+                let token = lexer.token(at: i)
+                switch token.kind {
+                case .whitespace, .comment, .semicolon: i = token.end
+                case .word, .quoted, .punctuation: return true
+                }
+            }
+            return false
+        }
+    }
+
     /// UTF-8 byte ranges that cover `sql` exactly, in order, without gaps or overlaps: one per
     /// statement of ``split(_:dialect:)`` (the statement with the whitespace, comments and empty
     /// statements before it), then one for whatever follows the last statement, when not empty.

@@ -21,7 +21,9 @@ public struct Planner: Sendable {
     /// Creates a planner.
     public init(migrations: [Migration], records: [HistoryRecord], engine: DatabaseEngine,
                 historyTable: String = StrataInfo.defaultHistoryTable) {
-        self.migrations = migrations.sorted(by: Planner.order)
+        // Sources hand them over sorted already; sorting copies every (large) value.
+        let isSorted = migrations.indices.dropFirst().allSatisfy { !Planner.order(migrations[$0], migrations[$0 - 1]) }
+        self.migrations = isSorted ? migrations : migrations.sorted(by: Planner.order)
         self.records = records
         self.engine = engine
         self.historyTable = historyTable
@@ -36,6 +38,11 @@ public struct Planner: Sendable {
         var mByVersion: [MigrationVersion: Migration] = [:]
         for m in migrations { if let v = m.version { mByVersion[v] = m } }
         migrationByVersion = mByVersion
+        // Each version parsed once, not once per comparison.
+        inEffect = records.compactMap { r -> (MigrationVersion, HistoryRecord)? in
+            guard r.isInEffect, r.kind != .repeatable, let v = r.parsedVersion else { return nil }
+            return (v, r)
+        }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     static func order(_ a: Migration, _ b: Migration) -> Bool {
@@ -54,10 +61,7 @@ public struct Planner: Sendable {
     }
 
     /// Versioned history rows whose changes are in effect, oldest first.
-    public var inEffect: [HistoryRecord] {
-        records.compactMap { r in r.isInEffect && r.kind != .repeatable ? r.parsedVersion.map { (r, $0) } : nil }
-            .sorted { $0.1 < $1.1 }.map(\.0)
-    }
+    public let inEffect: [HistoryRecord]
 
     /// The newest version in effect, as written, or `nil` for an empty history.
     public var currentVersion: String? { inEffect.last?.version }
@@ -105,16 +109,18 @@ public struct Planner: Sendable {
         for r in records where !seen.contains(r.version) && r.status == .failed && r.dirty {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .failed, migration: nil, record: r))
         }
-        // Parse each version once, not in every comparison (the start-up fast path sorts 1,000s).
-        let keyed = result.map { ($0, $0.migration?.version ?? MigrationVersion($0.version)) }
-        return keyed.sorted { a, b in
-            switch (a.1, b.1) {
+        let versions = result.map { MigrationVersion($0.version) }
+        func before(_ a: Int, _ b: Int) -> Bool {
+            switch (versions[a], versions[b]) {
             case let (x?, y?): return x < y
-            case (nil, nil): return a.0.version < b.0.version
+            case (nil, nil): return result[a].version < result[b].version
             case (nil, _): return false
             case (_, nil): return true
             }
-        }.map(\.0)
+        }
+        // Usually in order already (migrations come sorted, and there are no rows without a file).
+        if result.indices.dropFirst().allSatisfy({ !before($0, $0 - 1) }) { return result }
+        return result.indices.sorted(by: before).map { result[$0] }
     }
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.

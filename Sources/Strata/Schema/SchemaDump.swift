@@ -13,12 +13,17 @@ import Foundation
 /// -- strata:applied {"version":"001","description":"create users","type":"sql",…}
 /// ```
 ///
-/// Order: other engine objects as given, tables, indexes, views (a view after the views it
-/// reads), triggers; each group by name. No timestamps or host names, so the same database always
+/// Order: other engine objects as given, tables, what tables defer (PostgreSQL foreign keys),
+/// indexes, views (a view after the views it reads; on PostgreSQL views before indexes, which may
+/// be on materialized views), triggers; each group by name. No timestamps or host names, so the same database always
 /// gives the same bytes.
 public enum SchemaDump {
     /// The comment that marks a history line.
     static let appliedPrefix = "-- strata:applied "
+
+    /// The first statement of a PostgreSQL dump: function bodies are not checked while loading
+    /// (they may read tables created after them), as `pg_dump` does.
+    static let postgresPreamble = "SET LOCAL check_function_bodies = false;"
 
     /// One applied migration as stored in a dump.
     public struct Entry: Sendable, Hashable, Codable {
@@ -77,9 +82,18 @@ public enum SchemaDump {
     public static func render(_ snapshot: SchemaSnapshot, history: [HistoryRecord]) -> String {
         var out = "-- Strata schema dump (\(snapshot.engine.rawValue)). Load it into an empty database with `strata load <file>`;\n"
         out += "-- compare a database with it using `strata diff --against <file>`. Generated; do not edit.\n"
-        let definitions = snapshot.others.map(\.definition) + snapshot.tables.map(\.definition)
-            + snapshot.indexes.map(\.definition) + orderedViews(snapshot.views).map(\.definition)
-            + snapshot.triggers.map(\.definition)
+        let tables = snapshot.tables.map(\.definition) + snapshot.tables.compactMap(\.deferredDefinition)
+        let views = orderedViews(snapshot.views).map(\.definition), indexes = snapshot.indexes.map(\.definition)
+        var definitions = snapshot.others.map(\.definition) + tables
+        switch snapshot.engine {
+        case .postgres:
+            // Functions come before the tables they may read; a materialized view before its indexes.
+            if !snapshot.isEmpty { out += "\n" + postgresPreamble + "\n" }
+            definitions += views + indexes
+        default:
+            definitions += indexes + views
+        }
+        definitions += snapshot.triggers.map(\.definition)
         for definition in definitions {
             out += "\n" + statement(definition) + "\n"
         }

@@ -63,14 +63,19 @@ public struct SchemaSnapshot: Sendable, Hashable {
         public var options: [String]
         /// The SQL that creates the table (for dumps).
         public var definition: String
+        /// SQL that can only run once every table exists (PostgreSQL foreign keys, sequence
+        /// ownership): a dump writes it after all the tables.
+        public var deferredDefinition: String?
 
         /// Creates a table; constraints and options are sorted.
-        public init(name: String, columns: [Column], constraints: [String] = [], options: [String] = [], definition: String) {
+        public init(name: String, columns: [Column], constraints: [String] = [], options: [String] = [], definition: String,
+                    deferredDefinition: String? = nil) {
             self.name = name
             self.columns = columns
             self.constraints = constraints.sorted()
             self.options = options.sorted()
             self.definition = definition
+            self.deferredDefinition = deferredDefinition
         }
     }
 
@@ -87,22 +92,27 @@ public struct SchemaSnapshot: Sendable, Hashable {
         public var columns: [String]
         /// The normalised `WHERE` predicate of a partial index.
         public var predicate: String?
+        /// The access method when it is not the engine's default (PostgreSQL `gin`, `gist`…).
+        public var method: String?
         /// The SQL that creates the index.
         public var definition: String
 
         /// Creates an index.
-        public init(name: String, table: String, unique: Bool, columns: [String], predicate: String? = nil, definition: String) {
+        public init(name: String, table: String, unique: Bool, columns: [String], predicate: String? = nil,
+                    method: String? = nil, definition: String) {
             self.name = name
             self.table = table
             self.unique = unique
             self.columns = columns
             self.predicate = predicate
+            self.method = method
             self.definition = definition
         }
 
-        /// `UNIQUE ON users (email) WHERE …`: everything but the name.
+        /// `UNIQUE ON users USING gin (email) WHERE …`: everything but the name.
         public var specification: String {
-            var text = "\(unique ? "UNIQUE " : "")ON \(table) (\(columns.joined(separator: ", ")))"
+            let using = method.map { " USING \($0)" } ?? ""
+            var text = "\(unique ? "UNIQUE " : "")ON \(table)\(using) (\(columns.joined(separator: ", ")))"
             if let predicate { text += " WHERE \(predicate)" }
             return text
         }

@@ -25,7 +25,7 @@ struct DirectoryLoader {
 
     func load() throws(StrataError) -> LoadedMigrations {
         let fs = try openRoot()
-        guard let names = SourceFileSystem.names(in: path) else {
+        guard let listing = SourceFileSystem.listing(in: path) else {
             throw StrataError(.invalidSource, "migrations directory \(path) cannot be read",
                               hint: "check the directory's permissions")
         }
@@ -35,9 +35,9 @@ struct DirectoryLoader {
         var violations: [String] = []
         var directoriesNamedLikeFiles: [String] = []
         var ignored: [String] = []
-        for name in names {
+        for (name, knownType) in listing {
             let full = directory.displayPath(of: name)
-            switch SourceFileSystem.type(of: full) {
+            switch knownType ?? SourceFileSystem.type(of: full) {
             case .directory:
                 let asFile = MigrationFileName.classifyFile(name)
                 if name.hasSuffix(".sql"), asFile != .ignored {
@@ -191,7 +191,7 @@ struct DirectoryLoader {
             throw StrataError(.invalidSource, "migrations directory \(path) does not exist",
                               hint: "run `strata init` to create it, or pass --migrations DIR")
         }
-        return SourceFileSystem(rootRealPath: real)
+        return SourceFileSystem(rootRealPath: real, rootPath: path)
     }
 
     private func family(of entry: Entry, isSections: Bool) -> Family {

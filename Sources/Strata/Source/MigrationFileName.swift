@@ -222,11 +222,16 @@ enum MigrationFileName: Hashable, Sendable {
     static func nameProblem(_ name: String, allowDots: Bool) -> String? {
         if name.isEmpty { return "the name after the version is missing" }
         if name.hasPrefix("_") { return "the name must not start with '_' (check the separator)" }
-        if !allowDots && name.contains(".") {
+        // Byte checks: these characters are ASCII, and Foundation's substring search is slow.
+        if !allowDots && name.utf8.contains(UInt8(ascii: ".")) {
             return "unexpected '.' in the name (only .sql, .up.sql, .down.sql and .verify.sql are known)"
         }
-        if name.contains("/") || name.contains("\\") { return "the name must not contain a path separator" }
-        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
+        if name.utf8.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }) {
+            return "the name must not contain a path separator"
+        }
+        let isASCII = name.utf8.allSatisfy { $0 < 0x80 }
+        if isASCII ? name.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
+                   : name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
             return "the name must not contain whitespace"
         }
         return nil

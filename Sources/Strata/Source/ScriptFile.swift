@@ -15,10 +15,16 @@ struct SourceFileSystem: Sendable {
 
     /// The canonical (symlink-free, absolute) path of the migrations directory.
     let rootRealPath: String
+    /// The migrations directory as given (the start of every path read through this accessor),
+    /// when known: paths below it whose components are plain names and no symbolic links are
+    /// inside without resolving them.
+    let rootPath: String?
 
-    /// Creates the accessor for a root directory given by its canonical path.
-    init(rootRealPath: String) {
+    /// Creates the accessor for a root directory given by its canonical path (and, optionally, the
+    /// path it was given as).
+    init(rootRealPath: String, rootPath: String? = nil) {
         self.rootRealPath = rootRealPath
+        self.rootPath = rootPath
     }
 
     /// The canonical path of `path` (symbolic links resolved), or `nil` when it does not exist.
@@ -36,22 +42,43 @@ struct SourceFileSystem: Sendable {
 
     /// The names in a directory, sorted.
     static func names(in path: String) -> [String]? {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
-        return names.sorted()
+        listing(in: path)?.map(\.name)
     }
 
-    /// What the entry at `path` is, following symbolic links.
-    static func type(of path: String) -> EntryType {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { return .directory }
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let type = attributes?[.type] as? FileAttributeType
-            // attributesOfItem does not follow a symlink; a symlink to a regular file is a file.
-            if type == nil || type == .typeRegular || type == .typeSymbolicLink { return .file }
-            return .other
+    /// The entries of a directory, sorted by name, with their type when the directory listing
+    /// alone tells it (a regular file or a directory that is not a symbolic link); `nil` otherwise,
+    /// and ``type(of:)`` tells.
+    static func listing(in path: String) -> [(name: String, type: EntryType?)]? {
+        guard let stream = opendir(path) else { return nil }
+        defer { closedir(stream) }
+        var entries: [(name: String, type: EntryType?)] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let type: EntryType? = switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): .file
+            case Int32(DT_DIR): .directory
+            default: nil
+            }
+            entries.append((name, type))
         }
-        if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil { return .brokenLink }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    /// What the entry at `path` is, following symbolic links (one `stat`, and an `lstat` only when
+    /// that fails).
+    static func type(of path: String) -> EntryType {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: return .directory
+            case S_IFREG: return .file
+            default: return .other
+            }
+        }
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK { return .brokenLink }
         return .other
     }
 
@@ -75,6 +102,7 @@ struct SourceFileSystem: Sendable {
     /// - Throws: ``StrataError/Code/invalidFile`` when it is a directory, cannot be read, leads
     ///   outside the root, or is not UTF-8 (located at the first bad byte).
     func readText(_ path: String) throws(StrataError) -> String {
+        if let bytes = readPlainFile(path) { return try Self.decodeUTF8(bytes, path: path) }
         switch Self.type(of: path) {
         case .file: break
         case .directory:
@@ -87,10 +115,68 @@ struct SourceFileSystem: Sendable {
             throw StrataError(.invalidFile, "\(path) is not a regular file")
         }
         try checkInside(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = Self.readBytes(path) else {
             throw StrataError(.invalidFile, "\(path) cannot be read", hint: "check the file's permissions")
         }
-        return try Self.decodeUTF8(Array(data), path: path)
+        return try Self.decodeUTF8(bytes, path: path)
+    }
+
+    /// The content of a regular file that is ``rootPath`` followed by plain names (no `.`, `..` or
+    /// empty component), none of them a symbolic link: such a file cannot lie outside the
+    /// directory, so it is read without resolving its path. `nil` for any other path, and when
+    /// anything fails: ``readText(_:)`` then takes the careful way, which says what is wrong.
+    private func readPlainFile(_ path: String) -> [UInt8]? {
+        guard let rootPath, !rootPath.isEmpty else { return nil }
+        let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
+        guard path.utf8.starts(with: prefix.utf8), path.utf8.count > prefix.utf8.count else { return nil }
+        let components = path.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: "/"),
+                                                                       omittingEmptySubsequences: false)
+        for (i, component) in components.enumerated() {
+            guard !component.isEmpty, !component.elementsEqual(".".utf8), !component.elementsEqual("..".utf8)
+            else { return nil }
+            // The last component is opened with O_NOFOLLOW below; the directories above it must not
+            // be links either.
+            if i < components.count - 1 {
+                var info = stat()
+                let directory = String(decoding: path.utf8[..<component.endIndex], as: UTF8.self)
+                guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return nil }
+            }
+        }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Self.readAll(fd, size: Int(info.st_size))
+    }
+
+    /// The whole content of a file, or `nil` when it cannot be opened or read.
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        return readAll(fd, size: fstat(fd, &info) == 0 ? Int(info.st_size) : 0)
+    }
+
+    /// Reads an open file to its end; `size` is what `fstat` said (0 when unknown).
+    private static func readAll(_ fd: Int32, size: Int) -> [UInt8]? {
+        // One byte more than the size: a file that has not grown is read in one call, and the
+        // short read says the end was reached.
+        let capacity = size > 0 ? size + 1 : 4096
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        var chunk = [UInt8](repeating: 0, count: capacity)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
+            if size > 0 && count < capacity && bytes.count == size { return bytes }
+        }
     }
 
     /// Decodes bytes as strict UTF-8, dropping a leading BOM.

@@ -7,7 +7,8 @@ extension StrataCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the schema and the applied versions as SQL, the same bytes for the same database.",
             discussion: """
-            Tables, indexes, views and triggers (SQLite: as stored in sqlite_master) in a fixed order, \
+            Tables, indexes, views and triggers (SQLite: as stored in sqlite_master; PostgreSQL: read \
+            from the catalogs, with types, sequences and functions) in a fixed order, \
             then one `-- strata:applied {…}` line per applied migration, so `strata load` can build \
             a new database that is up to date. Nothing is written to the database. \
             Example: strata dump --output schema.sql

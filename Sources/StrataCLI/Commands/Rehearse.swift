@@ -8,7 +8,9 @@ extension StrataCommand {
             abstract: "Try the pending migrations on a throwaway copy: apply, roll back, apply again, compare schemas.",
             discussion: """
             SQLite: the database is copied with the online backup API to a temporary file (an empty one \
-            when the database does not exist yet). On the copy, every pending migration is applied with \
+            when the database does not exist yet). PostgreSQL: a scratch database on the same server, \
+            CREATE DATABASE … TEMPLATE when no other session is connected, else an empty one on which \
+            the applied migrations are replayed; it is dropped afterwards. On the copy, every pending migration is applied with \
             its verification, rolled back newest first (the schema must equal the one before it), and \
             applied again (the schema must equal the first apply). The real database is never written. \
             Exit 1 on any failure or difference, each named by object. Example: strata rehearse
@@ -24,7 +26,7 @@ extension StrataCommand {
                 let scratch: ScratchDatabase
                 if let driver {
                     scratch = try await SchemaSupport.using(driver) {
-                        try await SchemaSupport.scratch(from: driver, copying: true, context: context)
+                        try await SchemaSupport.scratch(from: driver, copying: true, replaying: migrations, context: context)
                     }
                 } else {
                     scratch = try await SchemaSupport.scratch(from: nil, copying: false, context: context)

@@ -28,9 +28,26 @@ enum SchemaSupport {
     }
 
     /// A scratch database: a copy of `driver`'s database, or an empty one on its engine (or, with
-    /// no driver, an empty SQLite file).
-    static func scratch(from driver: (any DatabaseDriver)?, copying: Bool, context: CommandContext) async throws -> ScratchDatabase {
-        if let driver { return try await driver.makeScratchDatabase(copyingContents: copying) }
+    /// no driver, an empty SQLite file). When a copy is asked for but the driver could only make
+    /// an empty one (PostgreSQL with other sessions connected), the applied migrations among
+    /// `migrations` are replayed on it, so it has the database's schema and history.
+    static func scratch(from driver: (any DatabaseDriver)?, copying: Bool, replaying migrations: [Migration] = [],
+                        context: CommandContext) async throws -> ScratchDatabase {
+        if let driver {
+            let scratch = try await driver.makeScratchDatabase(copyingContents: copying)
+            guard copying, !scratch.copiedContents else { return scratch }
+            context.console.progress("Other sessions are connected to \(context.databaseLabel): replaying its applied migrations on \(scratch.location) instead of copying it")
+            let warnings: [String]
+            do {
+                warnings = try await SchemaReplay.replay(migrations, records: try await driver.history(), on: scratch.driver,
+                                                         historyTable: context.historyTable)
+            } catch {
+                await scratch.discard()
+                throw error
+            }
+            for warning in warnings { context.console.warning(warning) }
+            return scratch
+        }
         guard context.database.engine == .sqlite else {
             throw StrataError(.database, "cannot open \(context.database.redacted)")
         }

@@ -201,6 +201,23 @@ struct MigrationDirectoryErrorTests {
         #expect(error.code == .invalidFile)
     }
 
+    @Test func migrationDirectoryLinkedFromOutsideIsRefused() throws {
+        let tree = try SourceFixtureTree(["V001__a/up.sql": "SELECT 1;\n"])
+        try FileManager.default.createDirectory(atPath: tree.base + "/elsewhere", withIntermediateDirectories: true)
+        try Data("SELECT 2;\n".utf8).write(to: URL(fileURLWithPath: tree.base + "/elsewhere/up.sql"))
+        try tree.symlink("V002__b", to: tree.base + "/elsewhere")
+        let error = try #require(tree.loadError())
+        #expect(error.code == .invalidFile)
+        #expect(error.message.contains("outside the migrations directory"))
+    }
+
+    @Test func migrationDirectoryLinkedFromInsideIsFollowed() throws {
+        let tree = try SourceFixtureTree(["V001__a/up.sql": "SELECT 1;\n", "shared/V002/up.sql": "SELECT 2;\n"])
+        try tree.symlink("V002__b", to: tree.path("shared/V002"))
+        let loaded = try tree.load()
+        #expect(loaded.migrations.map(\.up.sql) == ["SELECT 1;\n", "SELECT 2;\n"])
+    }
+
     @Test func brokenSymlinkIsInvalidFile() throws {
         let tree = try SourceFixtureTree()
         try tree.symlink("001_a.sql", to: tree.path("nowhere.sql"))

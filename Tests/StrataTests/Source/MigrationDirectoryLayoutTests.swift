@@ -83,6 +83,15 @@ struct MigrationDirectoryLayoutTests {
         #expect(loaded.warnings.count == 4)
     }
 
+    @Test func headerCommentsWithAnyLineEnding() throws {
+        let tree = try SourceFixtureTree()
+        try tree.writeBytes("001_crlf.sql", Array("\u{FEFF}-- Created: today\r\n\r\n-- Migration: Windows Title\r\nSELECT 1;\r\n".utf8))
+        try tree.writeBytes("002_cr.sql", Array("-- Created: today\r-- Migration: Old Mac Title\rSELECT 2;\r".utf8))
+        try tree.writeBytes("003_after_code.sql", Array("SELECT 3;\n-- Migration: Too Late\n".utf8))
+        let loaded = try tree.load()
+        #expect(loaded.migrations.map(\.description) == ["Windows Title", "Old Mac Title", "after code"])
+    }
+
     @Test func prefersDescriptionOverIdentifierLikeMigrationTitle() throws {
         let tree = try SourceFixtureTree([
             "20241227_143000_add_user_preferences.sql": """
