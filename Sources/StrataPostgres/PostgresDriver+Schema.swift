@@ -41,13 +41,17 @@ extension PostgresDriver {
     /// - Throws: ``StrataError`` `.database` when the database cannot be created (the user needs
     ///   the `CREATEDB` privilege).
     public func makeScratchDatabase(copyingContents: Bool) async throws -> ScratchDatabase {
+        guard let base = settings else {
+            throw StrataError(.configuration, "a scratch database needs the connection settings of \(displayName)",
+                              hint: "build the PostgresDriver with `settings:` as well as the client")
+        }
         let name = "strata_scratch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let quotedName = SQLQuoting.identifier(name)
         var copied = false
         do {
             if copyingContents, try await scalarText(Self.otherSessions) == "0" {
                 do {
-                    try await executeRaw("CREATE DATABASE \(quotedName) TEMPLATE \(SQLQuoting.identifier(settings.database))")
+                    try await executeRaw("CREATE DATABASE \(quotedName) TEMPLATE \(SQLQuoting.identifier(base.database))")
                     copied = true
                 } catch let error as StrataError where error.databaseCode == "55006" {
                     // A session connected meanwhile: build an empty one instead.
@@ -67,9 +71,9 @@ extension PostgresDriver {
             failure.hint = error.hint ?? "`rehearse` and `diff` create a scratch database on the same server: the user needs the CREATEDB privilege"
             throw failure
         }
-        var scratchSettings = settings
+        var scratchSettings = base
         scratchSettings.database = name
-        let settings = settings, logger = logger
+        let settings = base, logger = logger
         let driver: PostgresDriver
         do {
             driver = try await PostgresDriver.connect(scratchSettings, historyTable: historyTable, logTable: logTable,
