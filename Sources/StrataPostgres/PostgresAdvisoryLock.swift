@@ -159,6 +159,8 @@ public enum PostgresAdvisoryLock {
     }
 
     private static func release(_ key: Int64, connection: PostgresConnection, logger: Logger) async {
+        // A closed connection never answers in PostgresNIO; the server released the lock with it.
+        guard !connection.isClosed else { return }
         _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger).collect()
     }
 

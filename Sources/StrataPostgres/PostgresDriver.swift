@@ -267,7 +267,9 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     /// `ROLLBACK`, ignoring errors (the server may have closed the transaction already).
+    /// Nothing is sent on a connection that is already closed: PostgresNIO would never answer.
     func rollback(_ connection: PostgresConnection) async {
+        guard !connection.isClosed else { return }
         _ = try? await connection.query("ROLLBACK", logger: logger).collect()
     }
 
@@ -347,6 +349,12 @@ extension PostgresDriver {
             }
             do {
                 let opened = try await task.value
+                // A connection the server closed (a shutdown, a terminated backend) never answers
+                // again in PostgresNIO: fail at once instead of waiting forever.
+                if opened.connection.isClosed {
+                    throw StrataError(.database, "the connection to PostgreSQL failed: the server closed it",
+                                      hint: "check that the server is still running; a migration that was running in a transaction was rolled back by the server")
+                }
                 return (opened.connection, opened.sql)
             } catch {
                 opening = nil
