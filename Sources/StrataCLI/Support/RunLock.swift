@@ -2,7 +2,8 @@ import Strata
 import StrataPostgres
 import StrataSQLite
 
-/// The runner lock around mutating commands: one runner at a time per database (SPEC §5).
+/// The runner lock around the commands that change a database outside the library's run
+/// (`restore`, `load`): one runner at a time per database (SPEC §5).
 enum RunLock {
     /// Runs `body` holding the database's lock; waits up to `--lock-timeout` (default 60 s),
     /// then fails with exit 4 naming the holder. Released on success, error and cancellation.
@@ -23,10 +24,5 @@ enum RunLock {
                 onWait: { holder in console.note("waiting for the lock held by \(holder) (up to \(Int(timeout)) s)…") },
                 body)
         }
-    }
-
-    /// `body` under the lock when `locked`, else as it is (dry runs take no lock).
-    static func with<T: Sendable>(_ context: CommandContext, when locked: Bool, _ body: () async throws -> T) async throws -> T {
-        locked ? try await with(context, body) : try await body()
     }
 }
