@@ -48,7 +48,8 @@ public struct PostgresBackup: Sendable, Hashable {
 /// - Names are `<database>_pre_v<version>_<UTC YYYYMMDDTHHMMSSmmmZ>.dump`; after each backup only
 ///   the newest ``keep`` of that database remain.
 /// - Each dump is written to a hidden file created with mode `0600` and renamed when `pg_dump`
-///   succeeded. The connection goes to the programs through `PGHOST`, `PGPORT`, `PGUSER`,
+///   succeeded; hidden files left by interrupted backups are deleted after an hour
+///   (``BackupTemporaryFiles``). The connection goes to the programs through `PGHOST`, `PGPORT`, `PGUSER`,
 ///   `PGDATABASE`, `PGSSLMODE` and `PGPASSWORD` in their environment, never on their command line.
 /// - ``restore(from:currentVersionLabel:)`` replaces the whole database: a safety dump first,
 ///   then, in one transaction, every schema is dropped and the archive's contents recreated.
@@ -116,7 +117,7 @@ public struct PostgresBackups: Sendable {
                               hint: "install the PostgreSQL client programs (Debian: apt-get install postgresql-client)")
         }
         let parent = (path as NSString).deletingLastPathComponent
-        let temp = (parent.isEmpty ? "." : parent) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let temp = BackupTemporaryFiles.path(in: parent.isEmpty ? "." : parent, for: (path as NSString).lastPathComponent)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             throw StrataError(.configuration, "cannot create the backup file \(temp): \(String(cString: strerror(errno)))",
@@ -163,10 +164,12 @@ public struct PostgresBackups: Sendable {
         return found.map(\.0)
     }
 
-    /// Deletes all but the newest ``keep`` backups (never those in `protecting`).
+    /// Deletes all but the newest ``keep`` backups (never those in `protecting`), and the
+    /// temporary files of interrupted backups of this database untouched for an hour
+    /// (``BackupTemporaryFiles``).
     @discardableResult
     public func prune(protecting: Set<String> = []) throws(StrataError) -> [String] {
-        var removed: [String] = []
+        var removed = BackupTemporaryFiles.removeStale(in: directory, backupPrefix: "\(Self.stem(settings.database))_pre_v")
         for backup in try list().dropFirst(keep) where !protecting.contains(backup.path) {
             guard unlink(backup.path) == 0 else {
                 throw StrataError(.configuration, "cannot delete the old backup \(backup.path): \(String(cString: strerror(errno)))")

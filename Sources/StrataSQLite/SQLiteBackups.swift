@@ -329,13 +329,7 @@ public struct SQLiteBackups: Sendable {
                                          hint: "check the permissions of \(directory)")
             }
         }
-        let tempPrefix = ".\(databaseStem)_pre_v"
-        let cutoff = Date().addingTimeInterval(-3600)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix(tempPrefix) && name.contains(".strata-tmp-") {
-            let path = (directory as NSString).appendingPathComponent(name)
-            if Self.modificationDate(path).map({ $0 < cutoff }) == true, unlink(path) == 0 { removed.append(path) }
-        }
+        removed += BackupTemporaryFiles.removeStale(in: directory, backupPrefix: "\(databaseStem)_pre_v")
         if let firstError { throw firstError }
         return removed
     }
@@ -742,8 +736,7 @@ public struct SQLiteBackups: Sendable {
 
     /// A hidden temporary name beside `name` in `directory`.
     static func tempPath(in directory: String, for name: String) -> String {
-        let token = UUID().uuidString.prefix(8).lowercased()
-        return (directory as NSString).appendingPathComponent(".\(name).strata-tmp-\(token)")
+        BackupTemporaryFiles.path(in: directory, for: name)
     }
 
     static func makeDirectory(_ path: String, mode: Int) throws(StrataError) {

@@ -38,6 +38,37 @@ struct PostgresBackupsTests {
         #expect(listed.allSatisfy { $0.createdAtText.hasSuffix("Z") })
     }
 
+    /// A run killed during its backup leaves the hidden file pg_dump was writing; the next backup
+    /// of the database deletes those untouched for an hour, and nothing else.
+    @Test func interruptedBackupTemporariesArePrunedAfterAnHour() throws {
+        let fixture = try PostgresFixture()
+        let database = try fixture.database()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-pgb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let backups = PostgresBackups(settings: try fixture.settings(database), directory: dir,
+                                      searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")
+        let name = "\(database)_pre_v001_20261121T104000123Z.dump"
+        let stale = BackupTemporaryFiles.path(in: dir, for: name)
+        let fresh = BackupTemporaryFiles.path(in: dir, for: name)
+        let otherDatabase = BackupTemporaryFiles.path(in: dir, for: "other_pre_v001_20261121T104000123Z.dump")
+        let notTemporary = (dir as NSString).appendingPathComponent(".\(name).partial")
+        let twoHoursAgo = Date().addingTimeInterval(-7200)
+        for (path, modified) in [(stale, twoHoursAgo), (fresh, Date()), (otherDatabase, twoHoursAgo), (notTemporary, twoHoursAgo)] {
+            try Data("PGDMP".utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: path)
+        }
+
+        let backup = try backups.create(label: "002", reason: "manual")
+        #expect(!FileManager.default.fileExists(atPath: stale), "an hour-old temporary of this database is deleted")
+        for kept in [fresh, otherDatabase, notTemporary] {
+            #expect(FileManager.default.fileExists(atPath: kept), "\(kept) is kept")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(names.filter { $0.contains(BackupTemporaryFiles.marker) }.count == 2, "the backup left no temporary of its own: \(names)")
+        #expect(try backups.list().map(\.path) == [backup.path])
+    }
+
     @Test func missingPgDumpIsReportedNotHidden() throws {
         let fixture = try PostgresFixture()
         let backups = PostgresBackups(settings: try fixture.settings(try fixture.database()), directory: "/tmp/none",

@@ -184,6 +184,18 @@ struct SQLiteBackupsTests {
         #expect(try fewer.list().map(\.path) == listed.prefix(4).map(\.path))
     }
 
+    @Test func temporariesOfInterruptedBackupsArePrunedAfterAnHour() async throws {
+        let backups = SQLiteBackups(databasePath: try makeDatabase())
+        try FileManager.default.createDirectory(atPath: backups.directory, withIntermediateDirectories: true)
+        let name = "app_pre_v1_20261121T104000123Z.db"
+        let stale = BackupTemporaryFiles.path(in: backups.directory, for: name)
+        let recent = BackupTemporaryFiles.path(in: backups.directory, for: name)
+        for path in [stale, recent] { try Data("x".utf8).write(to: URL(fileURLWithPath: path)) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3700)], ofItemAtPath: stale)
+        _ = try await backups.create(label: "2", reason: "test")
+        #expect(!exists(stale) && exists(recent))
+    }
+
     // MARK: - Restore
 
     @Test func restoreBringsBackSchemaAndDataAndSavesTheCurrentDatabase() async throws {
