@@ -43,7 +43,9 @@ public enum PostgresAdvisoryLock {
     ///   - onWait: Called once, with a description of the holder, when the lock is taken.
     ///   - body: The run.
     /// - Throws: ``StrataError`` `.lockTimeout` (exit 4) naming the holder when the lock is still
-    ///   held after `timeout`; `.database` when the server cannot be reached; whatever `body` throws.
+    ///   held after `timeout`; the stop's code (`.interrupted`, `.terminated`) when the current
+    ///   task's ``StopRequest`` asks to stop while waiting (nothing is held then); `.database` when
+    ///   the server cannot be reached; whatever `body` throws.
     public static func withLock<T: Sendable>(
         settings: PostgresConnectionSettings, historyTable: String, timeout: Double,
         onWait: @Sendable (String) -> Void = { _ in },
@@ -112,6 +114,8 @@ public enum PostgresAdvisoryLock {
         var pause = Duration.milliseconds(100)
         var announced = false
         while true {
+            // A stop (SIGINT/SIGTERM) while waiting: give up at once, holding nothing.
+            try StopRequest.checkRequested("while waiting for the lock on \(database)")
             let locked = try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).collect()
                 .first.map { try $0.decode(Bool.self) } ?? false
             if locked { return }

@@ -167,21 +167,16 @@ struct CrashTests {
         #expect(try !db.hasRunnerLock())
     }
 
-    @Test func signalWhileWaitingForTheLockStopsWaitingAndChangesNothing() throws {
+    @Test(arguments: ReliabilityEngine.allCases)
+    func signalWhileWaitingForTheLockStopsWaitingAndChangesNothing(engine: ReliabilityEngine) throws {
         let tmp = try TemporaryDirectory()
         try tmp.write(Self.slow.files, under: "migrations")
-        let db = tmp.path("app.db")
-        _ = FileManager.default.createFile(atPath: db.path, contents: nil)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "printf 'pid: 4242\\nhostname: elsewhere\\n' > \"$0\"; exec 9<\"$0\"; flock 9; exec sleep 30", db.path + ".lock"]
-        try holder.run()
-        defer {
-            kill(holder.processIdentifier, SIGKILL)
-            holder.waitUntilExit()
-        }
-        let run = try RunningStrata(["-d", db.path, "--lock-timeout", "60", "--format", "json", "up"], in: tmp.url)
-        try #require(run.waitFor("waiting for the lock held by pid 4242"), "\(run.stderr)")
+        let db = try engine.database("app", in: tmp).db
+        let before = (db as? SQLiteTestDatabase).map { try? Data(contentsOf: $0.file) }
+        let held = try db.holdRunnerLock()
+        try #require(try db.hasRunnerLock(), "the other process holds the lock")
+        let run = try RunningStrata(["-d", db.url, "--lock-timeout", "60", "--format", "json", "up"], in: tmp.url)
+        try #require(run.waitFor(held.waitingNote), "\(run.stderr)")
         let signalled = Date()
         run.signal(SIGTERM)
         let (r, killed) = run.finish()
@@ -191,6 +186,24 @@ struct CrashTests {
         let error = try #require(object?["error"] as? [String: Any], "\(r.stdout)")
         #expect(error["code"] as? String == "terminated")
         #expect((error["message"] as? String)?.contains("stopped by SIGTERM while waiting for the lock") == true, "\(error)")
-        #expect(try Data(contentsOf: db).isEmpty, "nothing was written")
+        if let postgres = db as? PostgresDatabase {
+            #expect(!r.stdout.contains(postgres.password) && !r.stderr.contains(postgres.password))
+        }
+
+        // Nothing was applied or created, and the waiter left no lock of its own behind.
+        #expect(try db.tableNames().isEmpty, "nothing was applied")
+        if let sqlite = db as? SQLiteTestDatabase {
+            #expect(try Data(contentsOf: sqlite.file) == before, "the database file is untouched")
+            let lockText = try String(contentsOf: try #require(sqlite.lockFile), encoding: .utf8)
+            #expect(lockText.hasPrefix("pid: 4242\n"), "the waiter never wrote the lock file: \(lockText)")
+            held.release()
+        } else if let postgres = db as? PostgresDatabase {
+            #expect(try postgres.advisoryLockCount() == 1, "only the holder's advisory lock is left")
+            held.release()
+            #expect(try postgres.waitForRunnerLockRelease() != nil)
+        }
+        let again = try StrataProcess.strata(["-d", db.url, "up"], in: tmp.url)
+        #expect(again.exitCode == 0 && !again.stderr.contains("waiting for the lock"), "\(again)")
+        #expect(try Self.slow.checkPrefix(db, "after the next run") == Self.slow.count)
     }
 }

@@ -135,6 +135,9 @@ protocol ReliabilityDatabase {
     var backupStem: String { get }
     /// Whether a backup file of this database is whole and readable by the engine's tools.
     func backupIsWhole(_ file: URL) throws -> Bool
+    /// The runner lock taken by another process (SQLite: `flock` on the lock file; PostgreSQL: a
+    /// `psql` session holding the advisory lock), held when this returns.
+    func holdRunnerLock() throws -> HeldRunnerLock
 }
 
 /// A SQLite database file, queried with the `sqlite3` client.
@@ -162,6 +165,17 @@ struct SQLiteTestDatabase: ReliabilityDatabase {
     var backupStem: String { file.deletingPathExtension().lastPathComponent }
 
     func backupIsWhole(_ backup: URL) throws -> Bool { try StrataProcess.sqlite3(backup, "PRAGMA quick_check;") == "ok\n" }
+
+    func holdRunnerLock() throws -> HeldRunnerLock {
+        let held = try HeldRunnerLock.sqlite(lockFile: URL(fileURLWithPath: file.path + ".lock"))
+        for _ in 0..<200 where !lockIsTaken() { usleep(10_000) }
+        return held
+    }
+
+    /// Whether some process holds `flock` on the lock file (`flock -n` fails at once then).
+    private func lockIsTaken() -> Bool {
+        (try? StrataProcess.run("flock", ["-n", file.path + ".lock", "true"], in: file.deletingLastPathComponent()))?.exitCode == 1
+    }
 
     /// Creates the database file in a journal mode (`delete` or `wal`), empty.
     static func create(_ file: URL, journalMode: String) throws -> SQLiteTestDatabase {

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresTestServer
+import StrataPostgres
 
 /// The reliability tests (crash, stop, concurrency, faults) against a PostgreSQL database: rows
 /// through `psql`, the user tables of schema `public`, integrity from `amcheck`, and the runner
@@ -30,9 +31,12 @@ extension PostgresDatabase: ReliabilityDatabase {
             ?? "amcheck said: \(checked)"
     }
 
-    func hasRunnerLock() throws -> Bool {
-        try query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                  + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") != ["0"]
+    func hasRunnerLock() throws -> Bool { try advisoryLockCount() != 0 }
+
+    /// How many advisory locks sessions hold on this database.
+    func advisoryLockCount() throws -> Int {
+        Int(try query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                      + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").first ?? "") ?? -1
     }
 
     var backupStem: String { name }
@@ -41,6 +45,25 @@ extension PostgresDatabase: ReliabilityDatabase {
     func backupIsWhole(_ file: URL) throws -> Bool {
         try PostgresTestServer.run(PostgresTestServer.clientProgram("pg_restore"), ["--list", file.path],
                                    stdin: nil, environment: [:]).status == 0
+    }
+
+    /// A `psql` session (application `lock holder`) holding the runner's advisory lock of schema
+    /// `public` and table `strata_schema_history`; its commands come from a pipe kept open.
+    func holdRunnerLock() throws -> HeldRunnerLock {
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
+        psql.arguments = ["-X", "-q", "-d", name]
+        psql.environment = ProcessInfo.processInfo.environment.merging(server.clientEnvironment) { $1 }
+            .merging(["PGAPPNAME": "lock holder"]) { $1 }
+        let commands = Pipe()
+        psql.standardInput = commands
+        psql.standardOutput = FileHandle.nullDevice
+        psql.standardError = FileHandle.nullDevice
+        let held = try HeldRunnerLock(holder: psql, input: commands, waitingNote: "application 'lock holder'")
+        let key = PostgresAdvisoryLock.key(schema: "public", historyTable: "strata_schema_history")
+        commands.fileHandleForWriting.write(Data("SELECT pg_advisory_lock(\(key));\n".utf8))
+        for _ in 0..<200 where try !hasRunnerLock() { usleep(10_000) }
+        return held
     }
 
     /// Waits up to `seconds` for the advisory lock of a killed runner to go (the server ends the
