@@ -167,6 +167,26 @@ struct CrashTests {
         #expect(try !db.hasRunnerLock())
     }
 
+    /// In a real terminal (tmux): one Ctrl-C at a protected environment's confirmation prompt ends
+    /// the command (nothing has started), the lock released the normal way.
+    @Test func oneCtrlCAtTheConfirmationPromptStopsAndChangesNothing() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write(Self.slow.files, under: "migrations")
+        try tmp.write(["strata.yml": "environments:\n  production:\n    database: sqlite:prod.db\n    protected: true\n"])
+        let term = try TmuxSession(in: tmp.url)
+        let marker = try term.start("\(StrataProcess.binary) --env production up")
+        _ = try term.waitForScreen { $0.contains("Type its name to continue:") }
+        try term.press("C-c")
+        let (code, screen) = try term.finish(marker, timeout: 20)
+        #expect(code == 130, "one Ctrl-C is enough: \(screen)")
+        #expect(screen.contains("error: stopped by SIGINT at the confirmation prompt"), "\(screen)")
+        #expect(screen.contains("nothing was changed"), "\(screen)")
+        #expect(!screen.contains("stopping after the current migration"), "\(screen)")
+        let db = SQLiteTestDatabase(file: tmp.path("prod.db"))
+        #expect(try db.tableNames().isEmpty, "nothing was applied")
+        #expect(try !db.hasRunnerLock(), "the lock was released, not left stale")
+    }
+
     @Test(arguments: ReliabilityEngine.allCases)
     func signalWhileWaitingForTheLockStopsWaitingAndChangesNothing(engine: ReliabilityEngine) throws {
         let tmp = try TemporaryDirectory()

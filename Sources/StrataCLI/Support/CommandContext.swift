@@ -116,7 +116,7 @@ struct CommandContext: Sendable {
                               hint: "review the plan with --dry-run, then pass --yes")
         }
         Console.write("\(summary)\nEnvironment '\(name)' is protected. Type its name to continue: ", to: FileHandle.standardError)
-        let answer = readLine(strippingNewline: true) ?? ""
+        let answer = try ConfirmationPrompt.readAnswer()
         guard answer == name else {
             throw StrataError(.confirmationRequired, "confirmation refused: expected '\(name)'")
         }

@@ -7,7 +7,8 @@ import Strata
 /// The first signal asks the run to stop cleanly (a ``StopRequest``): the migration in progress
 /// finishes — it commits, or fails and is rolled back — and the next one does not start; a runner
 /// still waiting for the lock stops waiting. The command then exits 130 (SIGINT) or 143 (SIGTERM)
-/// with an `interrupted` or `terminated` error. A second signal ends the process at once with the
+/// with an `interrupted` or `terminated` error; at a confirmation prompt (nothing changed yet) the
+/// first signal ends the command (``ConfirmationPrompt``). A second signal ends the process at once with the
 /// same exit code; that is as safe as a crash: an unfinished transactional migration is rolled
 /// back by the database, and the lock is released by the operating system.
 enum StopSignal {
@@ -24,6 +25,8 @@ enum StopSignal {
             source.setEventHandler {
                 if request.isRequested { _exit(signal.code.exitCode) }
                 request.request(signal.code, cause: signal.name)
+                // At a confirmation prompt nothing has started: the prompt stops at once (ConfirmationPrompt).
+                guard !ConfirmationPrompt.isOpen.load(ordering: .sequentiallyConsistent) else { return }
                 console.warning("\(signal.name) received: stopping after the current migration "
                     + "(send it again to stop at once)")
             }

@@ -41,6 +41,11 @@ final class TmuxSession {
         _ = try tmuxRun(["send-keys", "-t", "t", "Enter"])
     }
 
+    /// Presses a key by its tmux name (`C-c` for Ctrl-C), without Enter.
+    func press(_ key: String) throws {
+        _ = try tmuxRun(["send-keys", "-t", "t", key])
+    }
+
     /// Types `command` followed by an echo of its exit code; returns the marker to wait for
     /// with ``finish(_:escapes:timeout:)``.
     func start(_ command: String) throws -> String {
