@@ -129,7 +129,8 @@ public struct PostgresBackups: Sendable {
         guard result.status == 0 else {
             unlink(temp)
             throw StrataError(.database, "pg_dump could not back up \(settings.redactedURL): \(Self.firstLines(result.stderr))",
-                              hint: "check that pg_dump's version is at least the server's, and that the user may read every table")
+                              hint: PostgresErrors.clientProgramHint(result.stderr, settings: settings)
+                                  ?? "check that pg_dump's version is at least the server's, and that the user may read every table")
         }
         guard rename(temp, path) == 0 else {
             unlink(temp)

@@ -49,22 +49,7 @@ enum PostgresErrors {
         }
         if let info = psql.serverInfo, let sqlState = info[.sqlState] {
             let message = info[.message] ?? "the server refused the connection"
-            let hint: String
-            switch sqlState {
-            case "28P01":
-                hint = "check the user and password in the database URL (or PGPASSWORD); the password is never shown"
-            case "28000":
-                hint = "the server's pg_hba.conf does not let user \(settings.user) connect to database \(settings.database) "
-                    + "from here, or the role does not exist: check the user, or ask the server's administrator"
-            case "3D000":
-                hint = "create it first (`createdb \(settings.database)` or CREATE DATABASE), or fix the database name in the URL"
-            case "53300":
-                hint = "the server has no free connection slots; try again later or raise max_connections"
-            case "57P03":
-                hint = "the server is starting up or shutting down; try again in a moment"
-            default:
-                hint = info[.hint] ?? reachHint(settings)
-            }
+            let hint = connectHint(sqlState: sqlState, settings: settings) ?? info[.hint] ?? reachHint(settings)
             return StrataError(.database, "cannot connect to \(target): \(message)", hint: hint, databaseCode: sqlState)
         }
         switch psql.code {
@@ -73,7 +58,7 @@ enum PostgresErrors {
                                hint: "use sslmode=prefer or sslmode=disable, or enable ssl on the server")
         case .authMechanismRequiresPassword:
             return StrataError(.database, "cannot connect to \(target): the server asks for a password and none was given",
-                               hint: "put the password in the URL (postgres://user:password@host/db) or in PGPASSWORD")
+                               hint: noPasswordHint)
         case .unsupportedAuthMechanism:
             return StrataError(.database, "cannot connect to \(target): the server asks for an authentication method Strata does not support",
                                hint: "use password, md5 or scram-sha-256 authentication for this user in pg_hba.conf")
@@ -82,6 +67,44 @@ enum PostgresErrors {
             return StrataError(.database, "cannot connect to \(target) (\(settings.endpoint)): \(cause)",
                                hint: reachHint(settings))
         }
+    }
+
+    /// Strata's advice when the server refuses a connection with `sqlState`; `nil` for other states.
+    static func connectHint(sqlState: String, settings: PostgresConnectionSettings) -> String? {
+        switch sqlState {
+        case "28P01":
+            return "the server refused the password (authentication failed): check the user and password in the "
+                + "database URL (or PGPASSWORD); the password is never shown"
+        case "28000":
+            return "the server's pg_hba.conf does not let user \(settings.user) connect to database \(settings.database) "
+                + "from here, or the role does not exist: check the user, or ask the server's administrator"
+        case "3D000":
+            return "create it first (`createdb \(settings.database)` or CREATE DATABASE), or fix the database name in the URL"
+        case "53300":
+            return "the server has no free connection slots; try again later or raise max_connections"
+        case "57P03":
+            return "the server is starting up or shutting down; try again in a moment"
+        default:
+            return nil
+        }
+    }
+
+    private static let noPasswordHint = "put the password in the URL (postgres://user:password@host/db) or in PGPASSWORD"
+
+    /// Advice for a client program (`pg_dump`, `psql`) that could not connect, from the words of
+    /// libpq in its error output; `nil` when they do not say it was the connection.
+    static func clientProgramHint(_ output: String, settings: PostgresConnectionSettings) -> String? {
+        let states = [("password authentication failed", "28P01"), ("no pg_hba.conf entry", "28000"),
+                      ("role \"\(settings.user)\" does not exist", "28000"), ("database \"\(settings.database)\" does not exist", "3D000"),
+                      ("too many clients", "53300"), ("remaining connection slots", "53300"),
+                      ("the database system is starting up", "57P03"), ("the database system is shutting down", "57P03")]
+        if let state = states.first(where: { output.contains($0.0) }) {
+            return connectHint(sqlState: state.1, settings: settings)
+        }
+        if output.contains("no password supplied") { return noPasswordHint }
+        let unreachable = ["Connection refused", "could not translate host name", "No such file or directory",
+                           "timeout expired", "Network is unreachable", "No route to host"]
+        return unreachable.contains(where: output.contains) ? reachHint(settings) : nil
     }
 
     /// The usual network failures in a few words, else NIO's own description.

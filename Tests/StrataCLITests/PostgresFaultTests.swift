@@ -55,24 +55,25 @@ struct PostgresFaultTests {
         let tmp = try TemporaryDirectory()
         try tmp.write(CrashTests.slow.files, under: "migrations")
         let wrongPassword = "Wr0ng-p@ss/word"
-        // `strata backup` reports pg_dump's own words (no SQLSTATE).
-        let cases: [(name: String, url: String, says: [String], secret: String)] = [
+        // `strata backup` reports pg_dump's own words (no SQLSTATE); every command's hint names the cause.
+        let cases: [(name: String, url: String, says: [String], hint: String, secret: String)] = [
             ("wrong password", db.server.url(database: db.name, password: wrongPassword),
-             ["[28P01]", "password authentication failed"], wrongPassword),
-            ("unknown database", db.server.url(database: db.name + "_missing"), ["[3D000]", "does not exist"], db.password),
+             ["[28P01]", "password authentication failed"], "hint: the server refused the password (authentication failed)", wrongPassword),
+            ("unknown database", db.server.url(database: db.name + "_missing"), ["[3D000]", "does not exist"],
+             "hint: create it first (`createdb \(db.name)_missing`", db.password),
             ("unreachable server", "postgres://app:Wr0ngPassw0rd@127.0.0.1:1/app?sslmode=disable",
-             ["(127.0.0.1:1): connection refused", "Connection refused"], "Wr0ngPassw0rd"),
+             ["(127.0.0.1:1): connection refused", "Connection refused"], "hint: check that the server is running", "Wr0ngPassw0rd"),
         ]
         let commands: [[String]] = [["status"], ["validate"], ["up"], ["up", "--dry-run"], ["down"], ["history"],
                                     ["backup"], ["verify"]]
-        for (name, url, says, secret) in cases {
+        for (name, url, says, hint, secret) in cases {
             for command in commands {
                 let text = try StrataProcess.strata(["-d", url, "--verbose"] + command, in: tmp.url)
                 #expect(text.exitCode == 2, "\(name), \(command): \(text)")
                 let said = command == ["backup"] ? "error: pg_dump could not back up postgres://" : "error: cannot connect to postgres://"
                 #expect(text.stderr.contains(said) && text.stderr.contains(command == ["backup"] ? says[1] : says[0]),
                         "\(name), \(command): \(text.stderr)")
-                #expect(text.stderr.contains("hint: "), "\(name), \(command): \(text.stderr)")
+                #expect(text.stderr.contains(hint), "\(name), \(command): \(text.stderr)")
                 let json = try StrataProcess.strata(["-d", url, "--format", "json"] + command, in: tmp.url)
                 #expect(json.exitCode == 2, "\(name), \(command): \(json)")
                 let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
