@@ -34,6 +34,19 @@ public enum PostgresAdvisoryLock {
         return Int64(bitPattern: hash)
     }
 
+    /// The key of the second advisory lock a run holds: on the connection that runs its
+    /// migrations, taken after the runner lock (``key(schema:historyTable:)``, on a connection of
+    /// its own) and released before it.
+    ///
+    /// A runner killed while its data session is still in a statement or its `COMMIT` loses the
+    /// runner lock at once (that idle session ends with the process), but the data session keeps
+    /// this one until the server has finished the statement or the `COMMIT` and ended the
+    /// session. The next runner takes both locks in order, so it never reads the history before
+    /// the killed runner's last transaction has committed or rolled back.
+    public static func dataSessionKey(schema: String, historyTable: String) -> Int64 {
+        key(schema: schema, historyTable: historyTable) &+ 2
+    }
+
     /// Runs `body` holding the lock.
     ///
     /// - Parameters:

@@ -11,13 +11,18 @@ extension PostgresDriver {
     /// `PostgresClient` (held for the whole run, its `application_name` naming the runner until
     /// it goes back). Another runner waits up to `timeout` seconds, reporting
     /// ``RunEvent/waitingForLock(holder:)``, then fails with `.lockTimeout` (exit 4) naming the holder.
+    /// Inside it, a second lock on the driver's own connection
+    /// (``PostgresAdvisoryLock/dataSessionKey(schema:historyTable:)``, the same wait) makes a run
+    /// wait for the data session of a killed runner to finish its last transaction.
     public func withRunnerLock<T: Sendable>(timeout: Double, onEvent: @escaping @Sendable (RunEvent) -> Void,
                                             _ body: () async throws -> T) async throws -> T {
         let onWait: @Sendable (String) -> Void = { holder in onEvent(.waitingForLock(holder: holder)) }
         switch session.source {
         case .settings(let settings):
             return try await PostgresAdvisoryLock.withLock(settings: settings, historyTable: historyTable, timeout: timeout,
-                                                           onWait: onWait, body)
+                                                           onWait: onWait) {
+                try await holdingDataSessionLock(timeout: timeout, onWait: onWait, body)
+            }
         case .client(let client):
             let schema = try await session.open().sql.schema
             let key = PostgresAdvisoryLock.key(schema: schema, historyTable: historyTable)
@@ -36,7 +41,9 @@ extension PostgresDriver {
                     throw PostgresErrors.databaseError(error, context: "cannot name the runner lock's connection")
                 }
                 result = try await PostgresAdvisoryLock.withLock(on: lease.connection, key: key, database: displayName,
-                                                                 timeout: timeout, onWait: onWait, logger: logger, body)
+                                                                 timeout: timeout, onWait: onWait, logger: logger) {
+                    try await holdingDataSessionLock(timeout: timeout, onWait: onWait, body)
+                }
             } catch {
                 await giveBack(lease)
                 throw error
@@ -44,6 +51,17 @@ extension PostgresDriver {
             await giveBack(lease)
             return result
         }
+    }
+
+    /// Runs `body` holding ``PostgresAdvisoryLock/dataSessionKey(schema:historyTable:)`` on the
+    /// driver's own connection (the one that runs the migrations): waits, like for the runner lock,
+    /// while the data session of a killed runner still finishes its last statement or `COMMIT`.
+    private func holdingDataSessionLock<T: Sendable>(timeout: Double, onWait: @Sendable (String) -> Void,
+                                                     _ body: () async throws -> T) async throws -> T {
+        let (connection, sql) = try await session.open()
+        return try await PostgresAdvisoryLock.withLock(
+            on: connection, key: PostgresAdvisoryLock.dataSessionKey(schema: sql.schema, historyTable: historyTable),
+            database: displayName, timeout: timeout, onWait: onWait, logger: logger, body)
     }
 
     /// Resets the lock connection's `application_name` and gives it back to the pool.

@@ -1,4 +1,5 @@
 import Foundation
+import StrataPostgres
 import Testing
 
 /// `strata up` killed with SIGKILL at random moments, and stopped with SIGINT/SIGTERM: the database
@@ -165,6 +166,26 @@ struct CrashTests {
         #expect(again.exitCode == 0, "\(again)")
         #expect(try Self.slow.checkPrefix(db, "after the next run") == Self.slow.count)
         #expect(try !db.hasRunnerLock())
+    }
+
+    /// PostgreSQL: a runner killed during a `COMMIT` loses its runner lock at once, while its data
+    /// session still finishes the `COMMIT`, holding the data-session lock. The next runner takes
+    /// the runner lock, then waits for that session to end before it reads the history.
+    @Test func aKilledRunnersDataSessionIsWaitedForBeforeTheHistoryIsRead() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write(Self.slow.files, under: "migrations")
+        let db = try PostgresDatabase()
+        let dying = try db.holdAdvisoryLock(PostgresAdvisoryLock.dataSessionKey(schema: "public", historyTable: "strata_schema_history"))
+        let run = try RunningStrata(["-d", db.url, "--lock-timeout", "60", "up"], in: tmp.url)
+        try #require(run.waitFor("waiting for the lock held by PostgreSQL backend pid"), "\(run.stderr)")
+        #expect(run.stderr.contains(dying.waitingNote), "\(run.stderr)")
+        #expect(try db.advisoryLockCount() == 2, "the waiter holds the runner lock while it waits for the data session")
+        #expect(try db.tableNames().isEmpty, "nothing read or applied while waiting")
+        dying.release()
+        let (r, killed) = run.finish()
+        #expect(!killed && r.exitCode == 0, "\(r)")
+        #expect(try Self.slow.checkPrefix(db, "after the wait") == Self.slow.count)
+        #expect(try db.advisoryLockCount() == 0, "both locks released")
     }
 
     /// In a real terminal (tmux): one Ctrl-C at a protected environment's confirmation prompt ends

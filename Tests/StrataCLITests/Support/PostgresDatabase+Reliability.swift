@@ -50,6 +50,11 @@ extension PostgresDatabase: ReliabilityDatabase {
     /// A `psql` session (application `lock holder`) holding the runner's advisory lock of schema
     /// `public` and table `strata_schema_history`; its commands come from a pipe kept open.
     func holdRunnerLock() throws -> HeldRunnerLock {
+        try holdAdvisoryLock(PostgresAdvisoryLock.key(schema: "public", historyTable: "strata_schema_history"))
+    }
+
+    /// A `psql` session (application `lock holder`) holding the advisory lock `key`.
+    func holdAdvisoryLock(_ key: Int64) throws -> HeldRunnerLock {
         let psql = Process()
         psql.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
         psql.arguments = ["-X", "-q", "-d", name]
@@ -60,7 +65,6 @@ extension PostgresDatabase: ReliabilityDatabase {
         psql.standardOutput = FileHandle.nullDevice
         psql.standardError = FileHandle.nullDevice
         let held = try HeldRunnerLock(holder: psql, input: commands, waitingNote: "application 'lock holder'")
-        let key = PostgresAdvisoryLock.key(schema: "public", historyTable: "strata_schema_history")
         commands.fileHandleForWriting.write(Data("SELECT pg_advisory_lock(\(key));\n".utf8))
         for _ in 0..<200 where try !hasRunnerLock() { usleep(10_000) }
         return held
