@@ -64,7 +64,8 @@ enum BoundStatement {
         }
     }
 
-    private static func bind(_ value: SQLValue, to stmt: OpaquePointer, at index: Int32) {
+    /// Binds one value to the `?` at `index` (1-based); text and blobs are copied.
+    static func bind(_ value: SQLValue, to stmt: OpaquePointer, at index: Int32) {
         let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
         switch value {
         case .null: sqlite3_bind_null(stmt, index)

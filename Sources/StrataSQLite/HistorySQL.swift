@@ -72,10 +72,11 @@ struct HistorySQL: Sendable {
             BEGIN SELECT RAISE(ABORT, \(raise)); END
             """
         let hc = Self.historyColumns
-        upsert = "INSERT INTO \(h) (\(hc.joined(separator: ", "))) VALUES ("
-            + Array(repeating: "?", count: hc.count).joined(separator: ", ")
-            + ") ON CONFLICT(version) DO UPDATE SET "
-            + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        // OR REPLACE: the row of the version is replaced whole (the table has no triggers and no
+        // foreign keys), and the statement is half as long as ON CONFLICT … DO UPDATE SET: it is
+        // parsed again after every migration, whose schema change expires prepared statements.
+        upsert = "INSERT OR REPLACE INTO \(h) (\(hc.joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: hc.count).joined(separator: ", ") + ")"
         delete = "DELETE FROM \(h) WHERE version = ?"
         let lc = Self.logColumns
         append = "INSERT INTO \(l) (\(lc.joined(separator: ", "))) VALUES ("
@@ -97,27 +98,49 @@ struct HistorySQL: Sendable {
         }
     }
 
-    /// Makes the writes with cached prepared statements; the caller holds the transaction.
+    /// Makes the writes on the raw connection, every value a bound parameter; the caller holds
+    /// the transaction. (Not through GRDB's statement cache: every migration's schema change
+    /// empties it, and binding through `DatabaseValue`s costs more than the insert.)
     func write(_ writes: [HistoryWrite], _ db: Database) throws {
+        let connection = try SQLiteDriver.connection(db)
+        func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         for write in writes {
             switch write {
             case .upsert(let r):
-                let values: [(any DatabaseValueConvertible)?] = [
-                    r.version, r.description, r.kind.rawValue, r.script, r.checksum, r.downSQL,
-                    r.appliedBy, r.hostname, r.appliedAt, r.executionTimeMs, r.status.rawValue,
-                    r.rolledBackAt, r.errorMessage, r.metadata, r.strataVersion, r.dirty ? 1 : 0,
-                ]
-                try db.cachedStatement(sql: upsert).execute(arguments: StatementArguments(values))
+                try execute(connection, upsert, table: historyTable, [
+                    .text(r.version), .text(r.description), .text(r.kind.rawValue), .text(r.script), text(r.checksum),
+                    text(r.downSQL), .text(r.appliedBy), .text(r.hostname), .text(r.appliedAt),
+                    .integer(Int64(r.executionTimeMs)), .text(r.status.rawValue), text(r.rolledBackAt),
+                    text(r.errorMessage), text(r.metadata), .text(r.strataVersion), .integer(r.dirty ? 1 : 0),
+                ])
             case .delete(let version):
-                try db.cachedStatement(sql: delete).execute(arguments: [version])
+                try execute(connection, delete, table: historyTable, [.text(version)])
             case .append(let e):
-                let values: [(any DatabaseValueConvertible)?] = [
-                    e.version, e.event.rawValue, e.description, e.checksum, e.actor, e.hostname, e.at,
-                    e.executionTimeMs, e.message, e.strataVersion,
-                ]
-                try db.cachedStatement(sql: append).execute(arguments: StatementArguments(values))
+                try execute(connection, append, table: logTable, [
+                    .text(e.version), .text(e.event.rawValue), .text(e.description), text(e.checksum), .text(e.actor),
+                    .text(e.hostname), .text(e.at), e.executionTimeMs.map { .integer(Int64($0)) } ?? .null,
+                    text(e.message), .text(e.strataVersion),
+                ])
             }
         }
+    }
+
+    /// Prepares, binds and steps one write.
+    private func execute(_ connection: OpaquePointer, _ sql: String, table: String,
+                         _ values: [SQLValue]) throws(StrataError) {
+        var stmt: OpaquePointer? = nil
+        guard sqlite3_prepare_v2(connection, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw Self.writeError(connection, table: table)
+        }
+        defer { sqlite3_finalize(stmt) }
+        for (i, value) in values.enumerated() { BoundStatement.bind(value, to: stmt, at: Int32(i + 1)) }
+        guard sqlite3_step(stmt) == SQLITE_DONE else { throw Self.writeError(connection, table: table) }
+    }
+
+    private static func writeError(_ connection: OpaquePointer, table: String) -> StrataError {
+        var error = RawQuery.error(connection)
+        error.message = "cannot write to \(table): " + error.message
+        return error
     }
 
     /// Every history row; empty when the table does not exist.

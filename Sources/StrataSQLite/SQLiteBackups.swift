@@ -614,11 +614,11 @@ public struct SQLiteBackups: Sendable {
               let dst = destinationHandle else {
             throw openError(destinationHandle, path: destination, context: "cannot open the backup file \(destination)")
         }
-        // Speed only, nothing persistent: the source is read through a memory map instead of a
-        // read(2) per page; the copy is a fresh temporary file that is deleted unless the whole
+        // Speed only, nothing persistent: a large source is read through a memory map instead of
+        // a read(2) per page; the copy is a fresh temporary file that is deleted unless the whole
         // backup succeeds and is fsynced by the caller, so it needs no rollback journal and no
         // syncs of its own.
-        _ = sqlite3_exec(src, Self.mapWholeFile, nil, nil, nil)
+        mapIfLarge(src, path: source)
         _ = sqlite3_exec(dst, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", nil, nil, nil)
         guard let backup = sqlite3_backup_init(dst, "main", src, "main") else {
             throw openError(dst, path: destination, context: "cannot start the backup of \(source)")
@@ -648,6 +648,18 @@ public struct SQLiteBackups: Sendable {
     /// one connection only; a no-op where memory maps are not available.
     static let mapWholeFile = "PRAGMA mmap_size = 2147418112"
 
+    /// The size from which a file is read through a memory map: below it, reading page by page
+    /// costs a few milliseconds more, and the mapped pages would count in the process's resident
+    /// memory (a 10 MB database read twice, by the backup and by its check, is 20 MB of it).
+    static let mapThreshold: Int64 = 64 << 20
+
+    /// ``mapWholeFile`` on `connection` when the file at `path` is at least ``mapThreshold`` long.
+    static func mapIfLarge(_ connection: OpaquePointer, path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, Int64(info.st_size) >= mapThreshold else { return }
+        _ = sqlite3_exec(connection, mapWholeFile, nil, nil, nil)
+    }
+
     /// The lines of `PRAGMA integrity_check` on a file (opened read-write, never created).
     static func integrityCheck(_ path: String, displayPath: String, busyTimeout: TimeInterval) throws(StrataError) -> [String] {
         var db: OpaquePointer?
@@ -656,7 +668,7 @@ public struct SQLiteBackups: Sendable {
             throw openError(db, path: displayPath, context: "cannot open \(displayPath)")
         }
         sqlite3_busy_timeout(connection, Int32(min(busyTimeout * 1000, Double(Int32.max))))
-        _ = sqlite3_exec(connection, mapWholeFile, nil, nil, nil)  // pages read from a map: half the time
+        mapIfLarge(connection, path: path)  // pages read from a map: half the time
         do throws(StrataError) {
             return try RawQuery.strings(connection, "PRAGMA integrity_check")
         } catch {

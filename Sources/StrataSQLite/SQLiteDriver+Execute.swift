@@ -89,7 +89,11 @@ extension SQLiteDriver {
         let deferForeignKeys = unit.options.foreignKeys == .checkBeforeCommit && foreignKeysWereOn
         if deferForeignKeys { try ForeignKeys.set(false, connection) }
         defer {
-            if (try? ForeignKeys.enabled(connection)) != foreignKeysWereOn {
+            if unit.options.transactional {
+                // `PRAGMA foreign_keys` is a no-op inside a transaction, so only our own change
+                // needs undoing: one statement, not a read and a write.
+                if deferForeignKeys { try? ForeignKeys.set(foreignKeysWereOn, connection) }
+            } else if (try? ForeignKeys.enabled(connection)) != foreignKeysWereOn {
                 try? ForeignKeys.set(foreignKeysWereOn, connection)
             }
         }

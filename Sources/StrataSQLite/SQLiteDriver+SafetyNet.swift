@@ -5,6 +5,10 @@ extension SQLiteDriver {
     /// `true`: Swift migrations run inside their transaction with a ``SQLiteMigrationDatabase``.
     public var supportsSwiftMigrations: Bool { true }
 
+    /// `true`: a SQL unit runs synchronously on the connection's queue and never looks at the
+    /// calling task's cancellation.
+    public var executesSQLUnitsRegardlessOfCancellation: Bool { true }
+
     /// Runs `body` holding the database's lock file, `<database>.lock` (see ``SQLiteLockFile``):
     /// reports ``RunEvent/waitingForLock(holder:)`` while another runner holds it, and a
     /// ``RunEvent/warning(_:)`` when a stale lock left by a dead process is taken over. An

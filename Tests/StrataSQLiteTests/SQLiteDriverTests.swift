@@ -33,6 +33,22 @@ struct SQLiteDriverTests {
 
     // MARK: - Foreign keys
 
+    /// The driver claims ``SQLiteDriver/executesSQLUnitsRegardlessOfCancellation`` (so the
+    /// migrator calls it without a shielding task): a SQL unit run by a cancelled task completes.
+    @Test func sqlUnitRunsToItsEndInACancelledTask() async throws {
+        let driver = try open()
+        #expect(driver.executesSQLUnitsRegardlessOfCancellation)
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            #expect(Task.isCancelled)
+            return try await driver.execute(makeUnit("CREATE TABLE cancelled_run (id INTEGER);\nINSERT INTO cancelled_run VALUES (1);"))
+        }
+        _ = try await task.value
+        #expect(try await driver.history().map(\.version) == ["001"])
+        #expect(try await driver.tableColumns("cancelled_run") == ["id"])
+        await driver.close()
+    }
+
     @Test func tableRebuildOfCascadeParentKeepsEveryChildRow() async throws {
         let driver = try open()
         #expect(try await driver.foreignKeysEnabled())

@@ -83,6 +83,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("start-up: open, migrate() with nothing pending; 1,000 applied") { benchmark in
+        let path = try await Fixture.shared.appliedDatabase()
+        let migrations = Fixture.shared.migrations
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            try await startUpMigrate(path: path, migrations: migrations)
+        }
+    }
+
     Benchmark("start-up check including loading the directory") { benchmark in
         let path = try await Fixture.shared.appliedDatabase()
         let directory = MigrationDirectory(path: Fixture.shared.workload.directory)
@@ -99,6 +108,15 @@ func startUpCheck(path: String, migrations: [Migration]) async throws {
     let report = try await Migrator(driver: driver, migrations: migrations).status()
     await driver.close()
     precondition(report.pending.isEmpty && report.problems.isEmpty, "the start-up check found work")
+}
+
+/// What an application runs at start: ``Migrator/migrate(to:onEvent:)``, here with nothing to do
+/// (its fast path: one read of the history, no lock, no backup).
+func startUpMigrate(path: String, migrations: [Migration]) async throws {
+    let driver = try SQLiteDriver.open(path: path, createIfMissing: false)
+    let report = try await Migrator(driver: driver, migrations: migrations).migrate()
+    await driver.close()
+    precondition(report.steps.isEmpty, "the start-up migrate found work")
 }
 
 /// The shared workload: 1,000 migrations on disk, loaded, and (on first use) applied to a database.

@@ -4,6 +4,9 @@ extension DatabaseDriver {
     /// `false`: the driver runs SQL scripts only.
     public var supportsSwiftMigrations: Bool { false }
 
+    /// `false`: the ``Migrator`` shields each unit from the run's cancellation with a task of its own.
+    public var executesSQLUnitsRegardlessOfCancellation: Bool { false }
+
     /// Runs `body` without a lock.
     public func withRunnerLock<T: Sendable>(timeout: Double, onEvent: @escaping @Sendable (RunEvent) -> Void,
                                             _ body: () async throws -> T) async throws -> T {

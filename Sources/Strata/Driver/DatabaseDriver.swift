@@ -66,6 +66,13 @@ public protocol DatabaseDriver: Sendable {
     /// Default: `false`, and the ``Migrator`` refuses to run Swift migrations on the driver.
     var supportsSwiftMigrations: Bool { get }
 
+    /// Whether ``execute(_:)`` runs a SQL unit (one without ``ExecutionUnit/code``) to its end
+    /// whatever the cancellation state of the calling task. The ``Migrator`` then calls it
+    /// directly; otherwise it calls it from a task of its own, so that cancelling the run never
+    /// interrupts a migration halfway (that costs two thread hand-offs per migration).
+    /// Default: `false`.
+    var executesSQLUnitsRegardlessOfCancellation: Bool { get }
+
     /// Runs `body` while holding the database's runner lock, so that no two runners change the
     /// database at once, and releases it however `body` ends (return, error, cancellation).
     ///

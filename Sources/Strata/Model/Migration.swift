@@ -14,34 +14,119 @@ public struct Migration: Sendable, Hashable, Identifiable {
     }
 
     /// The version; `nil` only for repeatable migrations.
-    public var version: MigrationVersion?
+    public var version: MigrationVersion? {
+        get { storage.fields.version }
+        set { uniqueStorage().fields.version = newValue }
+    }
     /// The name part of the file name, for example `add_email` (`refresh_views` for `R__refresh_views.sql`).
-    public var name: String
+    public var name: String {
+        get { storage.fields.name }
+        set { uniqueStorage().fields.name = newValue }
+    }
     /// The human-readable description (metadata, header comment, or the name with spaces).
-    public var description: String
+    public var description: String {
+        get { storage.fields.description }
+        set { uniqueStorage().fields.description = newValue }
+    }
     /// What kind of migration this is.
-    public var kind: MigrationKind
+    public var kind: MigrationKind {
+        get { storage.fields.kind }
+        set { uniqueStorage().fields.kind = newValue }
+    }
     /// The layout it was read from.
-    public var layout: MigrationLayout
+    public var layout: MigrationLayout {
+        get { storage.fields.layout }
+        set { uniqueStorage().fields.layout = newValue }
+    }
     /// The file or directory that defines the migration, as shown to the user.
-    public var sourcePath: String
+    public var sourcePath: String {
+        get { storage.fields.sourcePath }
+        set { uniqueStorage().fields.sourcePath = newValue }
+    }
     /// The up script.
-    public var up: MigrationScript
+    public var up: MigrationScript {
+        get { storage.fields.up }
+        set { uniqueStorage().fields.up = newValue }
+    }
     /// The down script, if any.
-    public var down: Down
+    public var down: Down {
+        get { storage.fields.down }
+        set { uniqueStorage().fields.down = newValue }
+    }
     /// An optional verify script: any row it returns means the migration failed.
-    public var verify: MigrationScript?
+    public var verify: MigrationScript? {
+        get { storage.fields.verify }
+        set { uniqueStorage().fields.verify = newValue }
+    }
     /// `metadata.yaml`, when present.
-    public var metadata: MigrationMetadata
+    public var metadata: MigrationMetadata {
+        get { storage.fields.metadata }
+        set { uniqueStorage().fields.metadata = newValue }
+    }
     /// How to execute the up script.
-    public var options: ExecutionOptions
+    public var options: ExecutionOptions {
+        get { storage.fields.options }
+        set { uniqueStorage().fields.options = newValue }
+    }
     /// How to execute the down script (dbmate's `-- migrate:down transaction:false`, for example).
-    public var downOptions: ExecutionOptions
+    public var downOptions: ExecutionOptions {
+        get { storage.fields.downOptions }
+        set { uniqueStorage().fields.downOptions = newValue }
+    }
     /// SHA-256 (hex) of the normalised up script; see ``Checksum``. For a Swift migration, made
     /// from its revision (``SwiftMigrationCode/checksum(revision:)``).
-    public var checksum: String
+    public var checksum: String {
+        get { storage.fields.checksum }
+        set { uniqueStorage().fields.checksum = newValue }
+    }
     /// The closures of a Swift migration (``MigrationKind/swift``); `nil` for SQL migrations.
-    public var code: SwiftMigrationCode?
+    public var code: SwiftMigrationCode? {
+        get { storage.fields.code }
+        set { uniqueStorage().fields.code = newValue }
+    }
+
+
+    /// The stored values, shared between copies until one of them changes (copying a
+    /// migration is then one reference count, not one per field).
+    private var storage: Storage
+
+    private struct Fields: Sendable, Hashable {
+        var version: MigrationVersion?
+        var name: String
+        var description: String
+        var kind: MigrationKind
+        var layout: MigrationLayout
+        var sourcePath: String
+        var up: MigrationScript
+        var down: Down
+        var verify: MigrationScript?
+        var metadata: MigrationMetadata
+        var options: ExecutionOptions
+        var downOptions: ExecutionOptions
+        var checksum: String
+        var code: SwiftMigrationCode?
+    }
+
+    /// Copy-on-write box: only ever mutated through ``uniqueStorage()``, so sharing it is safe.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private mutating func uniqueStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+        return storage
+    }
+
+    /// Whether two migrations have equal values in every field.
+    public static func == (lhs: Migration, rhs: Migration) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    /// Hashes every field.
+    public func hash(into hasher: inout Hasher) {
+        storage.fields.hash(into: &hasher)
+    }
 
     /// Creates a migration; the checksum is computed from `up` unless given.
     public init(version: MigrationVersion?, name: String, description: String, kind: MigrationKind = .sql,
@@ -49,20 +134,10 @@ public struct Migration: Sendable, Hashable, Identifiable {
                 verify: MigrationScript? = nil, metadata: MigrationMetadata = MigrationMetadata(),
                 options: ExecutionOptions = ExecutionOptions(), downOptions: ExecutionOptions = ExecutionOptions(),
                 checksum: String? = nil, code: SwiftMigrationCode? = nil) {
-        self.version = version
-        self.name = name
-        self.description = description
-        self.kind = kind
-        self.layout = layout
-        self.sourcePath = sourcePath
-        self.up = up
-        self.down = down
-        self.verify = verify
-        self.metadata = metadata
-        self.options = options
-        self.downOptions = downOptions
-        self.checksum = checksum ?? Checksum.sha256Hex(ofScript: up.sql)
-        self.code = code
+        storage = Storage(Fields(version: version, name: name, description: description, kind: kind, layout: layout,
+                                 sourcePath: sourcePath, up: up, down: down, verify: verify, metadata: metadata,
+                                 options: options, downOptions: downOptions,
+                                 checksum: checksum ?? Checksum.sha256Hex(ofScript: up.sql), code: code))
     }
 
     /// The key of the migration's history row: the version as written, or `R__<name>` for a

@@ -79,29 +79,28 @@ public struct Planner: Sendable {
         }
     }
 
+    /// The state of a migration given its history row (or none).
+    private func state(of m: Migration, record r: HistoryRecord?) -> MigrationState {
+        guard let r else { return .pending }
+        switch r.status {
+        case .applied, .baselined:
+            if m.kind == .repeatable { return r.checksum == m.checksum ? .applied : .pending }
+            return (r.checksum == nil || r.checksum == m.checksum || r.kind == .baseline) ? .applied : .changed
+        case .rolledBack: return .pending
+        case .failed: return r.dirty ? .failed : .pending
+        }
+    }
+
     /// Every migration and every history row, merged and ordered, with its state.
     public func entries() -> [MigrationEntry] {
         var result: [MigrationEntry] = []
+        result.reserveCapacity(migrations.count)
         var seen = Set<String>()
         for m in migrations {
             let r = record(for: m)
             if let r { seen.insert(r.version) }
-            let state: MigrationState
-            if let r {
-                switch r.status {
-                case .applied, .baselined:
-                    if m.kind == .repeatable {
-                        state = r.checksum == m.checksum ? .applied : .pending
-                    } else {
-                        state = (r.checksum == nil || r.checksum == m.checksum || r.kind == .baseline) ? .applied : .changed
-                    }
-                case .rolledBack: state = .pending
-                case .failed: state = r.dirty ? .failed : .pending
-                }
-            } else {
-                state = .pending
-            }
-            result.append(MigrationEntry(version: m.id, description: m.description, state: state, migration: m, record: r))
+            result.append(MigrationEntry(version: m.id, description: m.description, state: state(of: m, record: r),
+                                         migration: m, record: r))
         }
         for r in records where !seen.contains(r.version) && r.isInEffect {
             result.append(MigrationEntry(version: r.version, description: r.description, state: .missing, migration: nil, record: r))
@@ -125,6 +124,12 @@ public struct Planner: Sendable {
 
     /// Everything wrong between source and history: changed, missing, out-of-order, failed, gaps.
     public func problems() -> [Problem] {
+        // The usual case (every row matched, nothing changed or failed) without building entries.
+        hasOnlyOrderlyEntries() ? gapWarnings() : problemsFromEntries()
+    }
+
+    /// ``problems()`` the long way, from every entry.
+    func problemsFromEntries() -> [Problem] {
         var problems: [Problem] = []
         let newest = newestInEffect
         for entry in entries() {
@@ -161,6 +166,26 @@ public struct Planner: Sendable {
         }
         problems += gapWarnings()
         return problems
+    }
+
+    /// Whether ``entries()`` would hold nothing that ``problems()`` reports: no changed, failed or
+    /// out-of-order migration and no history row without its migration.
+    private func hasOnlyOrderlyEntries() -> Bool {
+        let newest = newestInEffect
+        var matchedRows = 0
+        for m in migrations {
+            let r = record(for: m)
+            switch state(of: m, record: r) {
+            case .changed, .failed, .missing: return false
+            case .pending:
+                if let v = m.version, let newest, v < newest { return false }
+            case .applied: break
+            }
+            // Each migration has its own version, so each matched row is counted once.
+            if let r, r.isInEffect || (r.status == .failed && r.dirty) { matchedRows += 1 }
+        }
+        let rowsNeedingAMigration = records.reduce(0) { $0 + ($1.isInEffect || ($1.status == .failed && $1.dirty) ? 1 : 0) }
+        return matchedRows == rowsNeedingAMigration
     }
 
     private func gapWarnings() -> [Problem] {

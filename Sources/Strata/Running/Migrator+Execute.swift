@@ -9,6 +9,12 @@ extension Migrator {
     /// ``StrataError/Code/interrupted`` or ``StrataError/Code/terminated``.
     /// - Throws: ``StrataError`` from the failing step (recorded as failed); earlier steps stay.
     public func execute(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunReport {
+        try await execute(plan, onEvent: onEvent, startingFrom: nil)
+    }
+
+    /// ``execute(_:onEvent:)``; with `before`, the planner the plan was made from, the version in
+    /// effect afterwards is worked out from it instead of reading the whole history again.
+    func execute(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void, startingFrom before: Planner?) async throws -> RunReport {
         try requireSwiftSupport(plan)
         try await driver.prepareHistory()
         var done: [RunReport.Step] = []
@@ -33,9 +39,13 @@ extension Migrator {
             let ms: Int
             do {
                 // A step runs to its end even when the task is cancelled meanwhile: an unstructured
-                // task does not inherit the cancellation.
+                // task does not inherit the cancellation. Swift code may look at cancellation itself.
                 let driver = driver
-                ms = try await Task { try await driver.execute(unit) }.value
+                if unit.code == nil && driver.executesSQLUnitsRegardlessOfCancellation {
+                    ms = try await driver.execute(unit)
+                } else {
+                    ms = try await Task { try await driver.execute(unit) }.value
+                }
             } catch {
                 let failure = StrataError.wrapping(error)
                 await recordFailure(of: step, error: failure)
@@ -47,8 +57,28 @@ extension Migrator {
             logger.trace("step finished", metadata: ["strata.version": "\(step.version)", "strata.ms": "\(ms)"])
             onEvent(.stepFinished(step, index: index, total: total, executionTimeMs: ms))
         }
-        let after = try await planner()
-        return RunReport(plan: plan, steps: done, dryRun: false, currentVersion: after.currentVersion, cancelled: cancelled)
+        let current: String?
+        if let before {
+            current = Self.currentVersion(after: done, from: before)
+        } else {
+            current = try await planner().currentVersion
+        }
+        return RunReport(plan: plan, steps: done, dryRun: false, currentVersion: current, cancelled: cancelled)
+    }
+
+    /// The newest version in effect once `done` ran on the history `before` described (what
+    /// ``Planner/currentVersion`` of a fresh read would say).
+    static func currentVersion(after done: [RunReport.Step], from before: Planner) -> String? {
+        var inEffect: [MigrationVersion: String] = [:]
+        for record in before.inEffect { if let v = record.parsedVersion { inEffect[v] = record.version } }
+        for step in done {
+            guard let v = MigrationVersion(step.version) else { continue }  // repeatable
+            switch step.direction {
+            case .up: inEffect[v] = step.version
+            case .down: inEffect[v] = nil
+            }
+        }
+        return inEffect.max { $0.key < $1.key }?.value
     }
 
     private func successWrites(for step: PlanStep) -> @Sendable (Int) -> [HistoryWrite] {

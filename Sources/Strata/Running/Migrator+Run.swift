@@ -73,7 +73,7 @@ extension Migrator {
             try requireSwiftSupport(plan)
             if let beforeChange { try await beforeChange(plan) }
             let backup = try await backUp(reason: "pre-migration", currentVersion: planner.currentVersion, onEvent: onEvent)
-            var report = try await execute(plan, onEvent: onEvent)
+            var report = try await execute(plan, onEvent: onEvent, startingFrom: planner)
             report.backup = backup
             if !report.steps.isEmpty { try await checkIntegrity() }
             return report

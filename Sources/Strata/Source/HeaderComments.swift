@@ -16,9 +16,19 @@ enum HeaderComments {
         if rest.hasPrefix("\u{FEFF}") { rest = rest.dropFirst() }
         // Line by line, only as far as the header goes: a migration may be 100 MB long.
         while !rest.isEmpty {
-            let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+            // Bytes, not Characters: grapheme breaking of a long first line is the slow part.
+            let bytes = rest.utf8
+            let end = bytes.firstIndex(where: { $0 == 10 || $0 == 13 }) ?? bytes.endIndex
             let rawLine = rest[..<end]
-            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            if end == bytes.endIndex {
+                rest = rest[end...]
+            } else {
+                var next = bytes.index(after: end)
+                if bytes[end] == 13, next < bytes.endIndex, bytes[next] == 10 { next = bytes.index(after: next) }
+                rest = rest[next...]
+            }
+            // Only comment lines matter: stop at the first statement without looking further.
+            if let first = rawLine.utf8.first(where: { $0 != 32 && $0 != 9 }), first != UInt8(ascii: "-") { break }
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty { continue }
             guard line.hasPrefix("--") else { break }

@@ -10,6 +10,7 @@ extension MigrationLayout: ArgumentParser.ExpressibleByArgument {
 extension StrataCommand {
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create strata.yml and a migrations directory with a first example migration.",
             discussion: "Example: strata init && strata up")
 
@@ -62,6 +63,7 @@ extension StrataCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a new migration with the next version in the directory's layout.",
             discussion: "Example: strata create add_user_preferences --author dev@example.com")
 

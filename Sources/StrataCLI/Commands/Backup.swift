@@ -6,6 +6,7 @@ import StrataSQLite
 extension StrataCommand {
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backup",
             abstract: "Take a backup of the database now.",
             discussion: """
             SQLite: an online backup, consistent even while other processes write, checked with PRAGMA \
@@ -56,6 +57,7 @@ extension StrataCommand {
 
     struct Backups: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backups",
             abstract: "List the backups of the database, newest first.",
             discussion: "Example: strata backups --format json")
 
@@ -94,6 +96,7 @@ extension StrataCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Replace the database with a backup.",
             discussion: """
             SQLite: the file (.db, or .db.gz) must pass PRAGMA integrity_check; the current database is \

@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Report drift: how the live schema differs from a dump, or from replaying the applied migrations.",
             discussion: """
             With --against, the dump file is loaded into a scratch database; without it, the applied \

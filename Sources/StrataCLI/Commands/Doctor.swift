@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check the setup: engine and features, permissions, lock, history, backups.",
             discussion: """
             Reports the configuration and migrations, the database engine's version and the \

@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Dump: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "dump",
             abstract: "Write the schema and the applied versions as SQL, the same bytes for the same database.",
             discussion: """
             Tables, indexes, views and triggers (SQLite: as stored in sqlite_master; PostgreSQL: read \

@@ -4,6 +4,7 @@ import Strata
 extension StrataCommand {
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "Show the audit log of every apply, failure and rollback, newest last.",
             discussion: "Example: strata history")
 

@@ -6,6 +6,7 @@ import StrataSQLite
 extension StrataCommand {
     struct Lint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Check migration scripts for statements that fail, lock or lose data (static, no database needed).",
             discussion: """
             Lints the migrations directory, or the given files and directories. The engine comes from \

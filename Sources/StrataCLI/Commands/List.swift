@@ -4,6 +4,7 @@ import Strata
 extension StrataCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List every migration found, marked applied, pending, changed, missing or failed.",
             discussion: "Example: strata list --format json")
 

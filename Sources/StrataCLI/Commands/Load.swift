@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "load",
             abstract: "Build a new database from a `strata dump` file: its schema and its applied versions.",
             discussion: """
             The database must be empty (no tables, no history). The schema and the history rows are \

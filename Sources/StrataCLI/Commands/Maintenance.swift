@@ -4,6 +4,7 @@ import Strata
 extension StrataCommand {
     struct Repair: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "repair",
             abstract: "Accept the current checksums of applied migrations and clear failed state.",
             discussion: """
             An applied migration whose file was edited gets the file's checksum. A failed version \
@@ -34,6 +35,7 @@ extension StrataCommand {
 
     struct Baseline: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "baseline",
             abstract: "Mark every migration up to a version as applied without running it.",
             discussion: """
             For an existing database whose schema already matches those migrations and that Strata \
@@ -64,6 +66,7 @@ extension StrataCommand {
 
     struct Adopt: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "adopt",
             abstract: "Import another tool's migration history so nothing it applied runs again.",
             discussion: """
             Reads golang-migrate, dbmate/Rails, goose, Flyway or sqlx history tables, and the \

@@ -9,6 +9,7 @@ extension MigrationVersion: ArgumentParser.ExpressibleByArgument {
 extension StrataCommand {
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "up",
             abstract: "Apply pending migrations in order.",
             discussion: "Example: strata up --target 003 --dry-run")
 
@@ -28,6 +29,7 @@ extension StrataCommand {
 
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "down",
             abstract: "Roll back applied migrations, newest first (default: one).",
             discussion: """
             Uses each migration's down script, or the down script stored in the history when it was \
@@ -59,6 +61,7 @@ extension StrataCommand {
 
     struct To: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "to",
             abstract: "Go up or down to exactly one version.",
             discussion: "Example: strata to 005 (also: strata to --version 005)")
 
@@ -84,6 +87,7 @@ extension StrataCommand {
 
     struct Redo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "redo",
             abstract: "Roll back the newest migration and apply it again.",
             discussion: "Useful while writing a migration: edit it, then run it again. Example: strata redo --dry-run")
 
@@ -101,6 +105,7 @@ extension StrataCommand {
 
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Roll back one migration, named by version or name.",
             discussion: "Example: strata rollback 20241227_143000_add_user_preferences --env dev")
 

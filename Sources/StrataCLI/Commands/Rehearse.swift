@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Rehearse: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rehearse",
             abstract: "Try the pending migrations on a throwaway copy: apply, roll back, apply again, compare schemas.",
             discussion: """
             SQLite: the database is copied with the online backup API to a temporary file (an empty one \

@@ -5,6 +5,7 @@ import Strata
 extension StrataCommand {
     struct Completions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "completions",
             abstract: "Print the shell completion script for bash, zsh or fish.",
             discussion: """
             Generated from the command definitions. Install it once. Examples: \
@@ -36,6 +37,7 @@ extension StrataCommand {
 
     struct Man: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "man",
             abstract: "Print the strata(1) man page (troff), generated from the command definitions.",
             discussion: "Example: strata man > /usr/local/share/man/man1/strata.1 (view it with man -l <(strata man))")
 

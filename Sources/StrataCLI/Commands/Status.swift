@@ -4,6 +4,7 @@ import Strata
 extension StrataCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show the database, its current version, applied and pending migrations, and problems.",
             discussion: "Example: strata -d sqlite:app.db status")
 

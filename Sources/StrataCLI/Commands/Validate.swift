@@ -4,6 +4,7 @@ import Strata
 extension StrataCommand {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check names, duplicates, checksums, missing files, order and failed state.",
             discussion: "Exits 3 when an error-level problem is found (gaps are warnings). Example: strata validate")
 

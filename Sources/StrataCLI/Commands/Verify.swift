@@ -6,6 +6,7 @@ import StrataSQLite
 extension StrataCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check the database: integrity, foreign keys, and every applied migration's verify script.",
             discussion: """
             SQLite: PRAGMA quick_check (PRAGMA integrity_check with --full) and PRAGMA foreign_key_check \

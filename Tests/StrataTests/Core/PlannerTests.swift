@@ -18,6 +18,57 @@ struct PlannerTests {
 
     let ms = ["001", "002", "003"].map { PlannerTests.migration($0) }
 
+    /// `problems()` skips building entries when nothing can be wrong; over many random states
+    /// (rows applied, rolled back, failed, dirty, edited, without a file, written "1" beside
+    /// "001", repeatables) it says exactly what the long way says.
+    @Test func problemsShortcutAgreesWithTheLongWay() {
+        var rng = SystemRandomNumberGenerator()
+        var shortcutTaken = 0
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 0...6, using: &rng)
+            let migrations = (1...max(count, 1)).prefix(count).map { Self.migration(String(format: "%03d", $0)) }
+            var records: [HistoryRecord] = []
+            for m in migrations {
+                switch Int.random(in: 0..<12, using: &rng) {
+                case 0...4: records.append(Self.record(m))
+                case 5: records.append(Self.record(m, .rolledBack))
+                case 6: records.append(Self.record(m, .failed, dirty: Bool.random(using: &rng)))
+                case 7: records.append(Self.record(m, checksum: "edited"))
+                case 8: records.append(Self.record(m, .baselined))
+                default: break
+                }
+            }
+            if Int.random(in: 0..<8, using: &rng) == 0 {  // a row whose file is gone
+                records.append(Self.record(Self.migration("\(100 + Int.random(in: 0..<5, using: &rng))")))
+            }
+            if Int.random(in: 0..<8, using: &rng) == 0, let m = migrations.first {  // "1" beside "001"
+                var other = Self.record(m)
+                other.version = String(Int(m.id)!)
+                records.append(other)
+            }
+            let planner = Planner(migrations: migrations, records: records, engine: .sqlite)
+            let problems = planner.problems()
+            #expect(problems == planner.problemsFromEntries(), "migrations \(migrations.map(\.id)), rows \(records.map { "\($0.version):\($0.status.rawValue)" })")
+            if problems.isEmpty { shortcutTaken += 1 }
+        }
+        #expect(shortcutTaken > 100, "the random states should often have no problem")
+    }
+
+    /// After a run, the migrator works the version in effect out from the plan instead of reading
+    /// the history again; it must say what a fresh read says.
+    @Test func currentVersionAfterStepsMatchesAFreshRead() throws {
+        let before = Planner(migrations: ms, records: [Self.record(ms[0]), Self.record(ms[1], .rolledBack)], engine: .sqlite)
+        let up = [RunReport.Step(version: "002", description: "", direction: .up, executionTimeMs: 0),
+                  RunReport.Step(version: "003", description: "", direction: .up, executionTimeMs: 0)]
+        #expect(Migrator.currentVersion(after: up, from: before) == "003")
+        #expect(Migrator.currentVersion(after: Array(up.prefix(1)), from: before) == "002")
+        #expect(Migrator.currentVersion(after: [], from: before) == "001")
+        let all = Planner(migrations: ms, records: ms.map { Self.record($0) }, engine: .sqlite)
+        let down = ["003", "002", "001"].map { RunReport.Step(version: $0, description: "", direction: .down, executionTimeMs: 0) }
+        #expect(Migrator.currentVersion(after: Array(down.prefix(2)), from: all) == "001")
+        #expect(Migrator.currentVersion(after: down, from: all) == nil)
+    }
+
     @Test func upAppliesPendingInOrderUpToTarget() throws {
         let p = Planner(migrations: ms.reversed(), records: [Self.record(ms[0])], engine: .sqlite)
         #expect(try p.plan(.up(target: nil, allowOutOfOrder: false)).steps.map(\.version) == ["002", "003"])
