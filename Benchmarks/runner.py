@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,13 +61,21 @@ def measure(argv, cwd, env, log_path, timeout, stdin_path=None):
         start = time.monotonic_ns()
         proc = subprocess.Popen([TIME, "-q", "-f", "%M %U %S", "-o", stats] + argv, cwd=cwd, env=env,
                                 stdin=stdin, stdout=log, stderr=log, start_new_session=True)
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        # A blocking wait, with a timer for the timeout: Popen.wait(timeout=…) polls with sleeps of
+        # up to 50 ms, which rounded every short phase up to 16, 64, 114, 164 … ms.
+        expired = threading.Event()
+
+        def kill():
+            expired.set()
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            rc = -9
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        rc = proc.wait()
         wall = (time.monotonic_ns() - start) / 1e9
+        timer.cancel()
+        if expired.is_set():
+            rc = -9
     if stdin_path:
         stdin.close()
     rss, cpu = 0, 0.0
