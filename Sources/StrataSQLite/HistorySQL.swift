@@ -125,22 +125,16 @@ struct HistorySQL: Sendable {
         }
     }
 
-    /// Prepares, binds and steps one write.
+    /// Runs one write, its error saying which table could not be written.
     private func execute(_ connection: OpaquePointer, _ sql: String, table: String,
                          _ values: [SQLValue]) throws(StrataError) {
-        var stmt: OpaquePointer? = nil
-        guard sqlite3_prepare_v2(connection, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
-            throw Self.writeError(connection, table: table)
+        do {
+            try RawQuery.run(connection, sql, values: values) { (_: RawQuery.Row) throws(StrataError) in }
+        } catch {
+            var error = error
+            error.message = "cannot write to \(table): " + error.message
+            throw error
         }
-        defer { sqlite3_finalize(stmt) }
-        for (i, value) in values.enumerated() { BoundStatement.bind(value, to: stmt, at: Int32(i + 1)) }
-        guard sqlite3_step(stmt) == SQLITE_DONE else { throw Self.writeError(connection, table: table) }
-    }
-
-    private static func writeError(_ connection: OpaquePointer, table: String) -> StrataError {
-        var error = RawQuery.error(connection)
-        error.message = "cannot write to \(table): " + error.message
-        return error
     }
 
     /// Every history row; empty when the table does not exist.
@@ -209,15 +203,18 @@ enum RawQuery {
     /// Runs `sql` with text parameters and calls `body` for each row.
     static func run(_ connection: OpaquePointer, _ sql: String, _ arguments: [String] = [],
                     _ body: (Row) throws(StrataError) -> Void) throws(StrataError) {
+        try run(connection, sql, values: arguments.map(SQLValue.text), body)
+    }
+
+    /// Runs `sql` with parameters of any type and calls `body` for each row.
+    static func run(_ connection: OpaquePointer, _ sql: String, values: [SQLValue],
+                    _ body: (Row) throws(StrataError) -> Void) throws(StrataError) {
         var stmt: OpaquePointer? = nil
         guard sqlite3_prepare_v2(connection, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
             throw error(connection)
         }
         defer { sqlite3_finalize(stmt) }
-        let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-        for (i, argument) in arguments.enumerated() {
-            sqlite3_bind_text(stmt, Int32(i + 1), argument, -1, transient)
-        }
+        for (i, value) in values.enumerated() { BoundStatement.bind(value, to: stmt, at: Int32(i + 1)) }
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { return }
