@@ -39,7 +39,7 @@ extension PostgresDriver {
             }
         }
 
-        try await setTimeouts(timeouts, local: false, script: unit.script, connection)
+        try await setTimeouts(timeouts, script: unit.script, connection)
         let start = clock.now
         let leftOpen: Bool
         do {
@@ -74,21 +74,34 @@ extension PostgresDriver {
     /// A transactional unit: `BEGIN`, the unit's own timeouts (`SET LOCAL`), `body` (timed: the
     /// script, or a Swift migration's closure), the verify script, the history writes, `COMMIT`;
     /// `ROLLBACK` on any error. Returns the milliseconds `body` took.
+    ///
+    /// `BEGIN` with the timeouts, and the history writes with `COMMIT`, each go to the server as
+    /// one ``PostgresQueryChain`` (each query sent once the one before succeeded).
     func transactionalUnit(_ unit: ExecutionUnit, connection: PostgresConnection, sql: PostgresHistorySQL,
                            _ body: () async throws -> Void) async throws -> Int {
-        do {
-            _ = try await connection.query("BEGIN", logger: logger).collect()
-        } catch {
-            throw PostgresErrors.databaseError(error, context: "cannot start a transaction")
+        let timeouts = Self.timeouts(unit.options)
+        let opening: [PostgresQuery] = ["BEGIN"] + timeouts.map { name, value -> PostgresQuery in
+            "SELECT set_config(\(name), \(value), true)"
+        }
+        if let failure = await PostgresQueryChain.run(opening, on: connection, logger: logger) {
+            guard failure.index > 0 else {
+                throw PostgresErrors.databaseError(failure.error, context: "cannot start a transaction")
+            }
+            await rollback(connection)
+            let (name, value) = timeouts[failure.index - 1]
+            throw Self.timeoutError(failure.error, name: name, value: value, script: unit.script)
         }
         do {
-            try await setTimeouts(Self.timeouts(unit.options), local: true, script: unit.script, connection)
             let start = ContinuousClock.now
             try await body()
             let elapsed = Self.milliseconds(ContinuousClock.now - start)
             if let verify = unit.verify { try await PostgresScriptRunner(connection: connection, logger: logger).verify(verify) }
-            try await write(unit.historyWrites(elapsed), sql: sql, connection: connection)
-            try await commit(connection)
+            let writes = sql.queries(unit.historyWrites(elapsed))
+            let closing = writes + ["COMMIT"]
+            if let failure = await PostgresQueryChain.run(closing, on: connection, logger: logger) {
+                guard failure.index < writes.count else { throw await commitFailure(failure.error, connection) }
+                throw PostgresErrors.databaseError(failure.error, context: "cannot write to \(sql.historyTable)")
+            }
             return elapsed
         } catch {
             await rollback(connection)
@@ -96,17 +109,23 @@ extension PostgresDriver {
         }
     }
 
-    /// Sets timeouts for the transaction (`local`) or the session, values bound.
-    private func setTimeouts(_ timeouts: [(String, String)], local: Bool, script: MigrationScript,
+    /// A timeout the server refused, located at the top of the script.
+    private static func timeoutError(_ error: any Error, name: String, value: String,
+                                     script: MigrationScript) -> StrataError {
+        var mapped = PostgresErrors.databaseError(error, context: "cannot set \(name) to '\(value)'")
+        mapped.code = .migrationFailed
+        mapped.location = script.location(ofUTF8Offset: 0)
+        return mapped
+    }
+
+    /// Sets timeouts for the session, values bound.
+    private func setTimeouts(_ timeouts: [(String, String)], script: MigrationScript,
                              _ connection: PostgresConnection) async throws(StrataError) {
         for (name, value) in timeouts {
             do {
-                _ = try await connection.query("SELECT set_config(\(name), \(value), \(local))", logger: logger).collect()
+                _ = try await connection.query("SELECT set_config(\(name), \(value), false)", logger: logger).collect()
             } catch {
-                var mapped = PostgresErrors.databaseError(error, context: "cannot set \(name) to '\(value)'")
-                mapped.code = .migrationFailed
-                mapped.location = script.location(ofUTF8Offset: 0)
-                throw mapped
+                throw Self.timeoutError(error, name: name, value: value, script: script)
             }
         }
     }

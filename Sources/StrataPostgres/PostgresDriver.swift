@@ -228,12 +228,8 @@ public final class PostgresDriver: DatabaseDriver {
 
     /// Makes history writes on a connection inside the caller's transaction.
     func write(_ writes: [HistoryWrite], sql: PostgresHistorySQL, connection: PostgresConnection) async throws(StrataError) {
-        for write in writes {
-            do {
-                _ = try await connection.query(sql.query(write), logger: logger).collect()
-            } catch {
-                throw PostgresErrors.databaseError(error, context: "cannot write to \(sql.historyTable)")
-            }
+        if let failure = await PostgresQueryChain.run(sql.queries(writes), on: connection, logger: logger) {
+            throw PostgresErrors.databaseError(failure.error, context: "cannot write to \(sql.historyTable)")
         }
     }
 
@@ -259,11 +255,17 @@ public final class PostgresDriver: DatabaseDriver {
         do {
             _ = try await connection.query("COMMIT", logger: logger).collect()
         } catch {
-            await rollback(connection)
-            var mapped = PostgresErrors.databaseError(error, context: "cannot commit")
-            if let code = mapped.databaseCode, !code.hasPrefix("08") { mapped.code = .migrationFailed }
-            throw mapped
+            throw await commitFailure(error, connection)
         }
+    }
+
+    /// What a failed `COMMIT` is: the transaction is rolled back (when the connection still
+    /// stands); a server error is a migration failure, a lost connection (`08…`) a database error.
+    func commitFailure(_ error: any Error, _ connection: PostgresConnection) async -> StrataError {
+        await rollback(connection)
+        var mapped = PostgresErrors.databaseError(error, context: "cannot commit")
+        if let code = mapped.databaseCode, !code.hasPrefix("08") { mapped.code = .migrationFailed }
+        return mapped
     }
 
     /// `ROLLBACK`, ignoring errors (the server may have closed the transaction already).

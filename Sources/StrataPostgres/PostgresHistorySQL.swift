@@ -80,21 +80,11 @@ struct PostgresHistorySQL: Sendable {
         names.map { "    \($0) \(types[$0] ?? "TEXT NOT NULL")" }.joined(separator: ",\n")
     }
 
-    var upsert: String {
-        let hc = HistoryRecord.columnNames
-        return "INSERT INTO \(history) (\(hc.joined(separator: ", "))) VALUES ("
-            + (1...hc.count).map { "$\($0)" }.joined(separator: ", ")
-            + ") ON CONFLICT (version) DO UPDATE SET "
-            + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-    }
+    var upsert: String { upsert(firstParameter: 1) }
 
     var delete: String { "DELETE FROM \(history) WHERE version = $1" }
 
-    var append: String {
-        let lc = LogEntry.columnNames
-        return "INSERT INTO \(log) (\(lc.joined(separator: ", "))) VALUES ("
-            + (1...lc.count).map { "$\($0)" }.joined(separator: ", ") + ")"
-    }
+    var append: String { append(firstParameter: 1) }
 
     var selectHistory: String {
         "SELECT \(HistoryRecord.columnNames.joined(separator: ", ")) FROM \(history) ORDER BY applied_at, version"
@@ -104,35 +94,89 @@ struct PostgresHistorySQL: Sendable {
         "SELECT id, \(LogEntry.columnNames.joined(separator: ", ")) FROM \(log) ORDER BY id"
     }
 
+    /// The history upsert with its parameters numbered from `first`.
+    private func upsert(firstParameter first: Int) -> String {
+        let hc = HistoryRecord.columnNames
+        return "INSERT INTO \(history) (\(hc.joined(separator: ", "))) VALUES ("
+            + (first..<first + hc.count).map { "$\($0)" }.joined(separator: ", ")
+            + ") ON CONFLICT (version) DO UPDATE SET "
+            + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
+
+    /// The log insert with its parameters numbered from `first`.
+    private func append(firstParameter first: Int) -> String {
+        let lc = LogEntry.columnNames
+        return "INSERT INTO \(log) (\(lc.joined(separator: ", "))) VALUES ("
+            + (first..<first + lc.count).map { "$\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    /// The history row and its log entry written by one statement (the upsert as a data-modifying
+    /// `WITH`, which PostgreSQL always runs to completion): one round trip instead of two.
+    private var upsertAndAppend: String {
+        "WITH upserted AS (\(upsert(firstParameter: 1)) RETURNING 1) "
+            + append(firstParameter: HistoryRecord.columnNames.count + 1)
+    }
+
+    /// Writes as queries with bound values, in order: a history row followed by its log entry (what
+    /// every run writes per migration) becomes one query, everything else one query per write.
+    func queries(_ writes: [HistoryWrite]) -> [PostgresQuery] {
+        var queries: [PostgresQuery] = []
+        var index = writes.startIndex
+        while index < writes.endIndex {
+            if case .upsert(let record) = writes[index], index + 1 < writes.endIndex,
+               case .append(let entry) = writes[index + 1] {
+                var binds = PostgresBindings(capacity: HistoryRecord.columnNames.count + LogEntry.columnNames.count)
+                Self.bind(record, into: &binds)
+                Self.bind(entry, into: &binds)
+                queries.append(PostgresQuery(unsafeSQL: upsertAndAppend, binds: binds))
+                index += 2
+            } else {
+                queries.append(query(writes[index]))
+                index += 1
+            }
+        }
+        return queries
+    }
+
     /// One write as a query with bound values.
     func query(_ write: HistoryWrite) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 16)
         switch write {
         case .upsert(let r):
-            for text in [r.version, r.description, r.kind.rawValue, r.script] { binds.append(text) }
-            binds.append(r.checksum)
-            binds.append(r.downSQL)
-            for text in [r.appliedBy, r.hostname, r.appliedAt] { binds.append(text) }
-            binds.append(Int64(r.executionTimeMs))
-            binds.append(r.status.rawValue)
-            binds.append(r.rolledBackAt)
-            binds.append(r.errorMessage)
-            binds.append(r.metadata)
-            binds.append(r.strataVersion)
-            binds.append(r.dirty)
+            Self.bind(r, into: &binds)
             return PostgresQuery(unsafeSQL: upsert, binds: binds)
         case .delete(let version):
             binds.append(version)
             return PostgresQuery(unsafeSQL: delete, binds: binds)
         case .append(let e):
-            for text in [e.version, e.event.rawValue, e.description] { binds.append(text) }
-            binds.append(e.checksum)
-            for text in [e.actor, e.hostname, e.at] { binds.append(text) }
-            binds.append(e.executionTimeMs.map(Int64.init))
-            binds.append(e.message)
-            binds.append(e.strataVersion)
+            Self.bind(e, into: &binds)
             return PostgresQuery(unsafeSQL: append, binds: binds)
         }
+    }
+
+    /// A history row's values, in ``HistoryRecord/columnNames`` order.
+    private static func bind(_ r: HistoryRecord, into binds: inout PostgresBindings) {
+        for text in [r.version, r.description, r.kind.rawValue, r.script] { binds.append(text) }
+        binds.append(r.checksum)
+        binds.append(r.downSQL)
+        for text in [r.appliedBy, r.hostname, r.appliedAt] { binds.append(text) }
+        binds.append(Int64(r.executionTimeMs))
+        binds.append(r.status.rawValue)
+        binds.append(r.rolledBackAt)
+        binds.append(r.errorMessage)
+        binds.append(r.metadata)
+        binds.append(r.strataVersion)
+        binds.append(r.dirty)
+    }
+
+    /// A log entry's values, in ``LogEntry/columnNames`` order.
+    private static func bind(_ e: LogEntry, into binds: inout PostgresBindings) {
+        for text in [e.version, e.event.rawValue, e.description] { binds.append(text) }
+        binds.append(e.checksum)
+        for text in [e.actor, e.hostname, e.at] { binds.append(text) }
+        binds.append(e.executionTimeMs.map(Int64.init))
+        binds.append(e.message)
+        binds.append(e.strataVersion)
     }
 
     /// A history row read with ``selectHistory``.

@@ -38,20 +38,30 @@ struct PostgresScriptRunner: Sendable {
     /// - Returns: Whether the script left a transaction of its own open (only with `.passThrough`).
     /// - Throws: ``StrataError`` `.migrationFailed` located at the failing statement (the
     ///   server's position inside it when given), with the SQLSTATE.
+    ///
+    /// The statements to send are worked out first (absorbed transaction statements checked, and
+    /// errors there raised, before anything is sent), then sent as one ``PostgresQueryChain``:
+    /// each only after the one before succeeded, as when awaiting them one by one.
     @discardableResult
     func run(_ script: MigrationScript, policy: TransactionPolicy) async throws(StrataError) -> Bool {
         var own = ScriptTransactionStatements()
         var openInPassThrough = false
+        var toSend: [SQLStatement] = []
         for statement in script.statements(dialect: .postgres) {
             let control = Self.transactionControl(statement)
             if let control, policy == .absorb {
                 try own.absorb(control, at: statement.utf8Range.lowerBound, in: script, hint: Self.transactionControlHint)
                 continue
             }
-            try await execute(statement, of: script, code: .migrationFailed)
+            toSend.append(statement)
             if let control { openInPassThrough = control == .begin }
         }
         if policy == .absorb { try own.finish(in: script) }
+        let queries = toSend.map { PostgresQuery(unsafeSQL: $0.text) }
+        if let failure = await PostgresQueryChain.run(queries, on: connection, logger: logger) {
+            throw PostgresErrors.statementError(failure.error, code: .migrationFailed, script: script,
+                                                statement: toSend[failure.index])
+        }
         return openInPassThrough
     }
 

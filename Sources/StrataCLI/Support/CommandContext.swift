@@ -69,7 +69,7 @@ struct CommandContext: Sendable {
         }
         let database = try DatabaseURL.parse(urlText)
         let table = options.historyTable ?? config.historyTable ?? StrataInfo.defaultHistoryTable
-        guard table.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+        guard Self.isPlainIdentifier(table) else {
             throw StrataError(.configuration, "history table name '\(table)' is not a plain identifier",
                               hint: "use letters, digits and underscores")
         }
@@ -77,6 +77,15 @@ struct CommandContext: Sendable {
                               isProtected: envConfig?.protected ?? false, database: database, databaseSource: source,
                               migrationsPath: options.migrations ?? envConfig?.migrations ?? config.migrations ?? "migrations",
                               historyTable: table)
+    }
+
+    /// Whether `name` matches `[A-Za-z_][A-Za-z0-9_]{0,62}`, checked by bytes (a regular
+    /// expression here cost every command ICU's start-up, 1.5 ms).
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        func isLetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F }
+        return isLetter(bytes[0]) && bytes.dropFirst().allSatisfy { isLetter($0) || (0x30...0x39).contains($0) }
     }
 
     /// Loads the migrations directory.

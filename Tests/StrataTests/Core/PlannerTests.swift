@@ -142,6 +142,21 @@ struct PlannerTests {
         #expect(sqlite.steps[0].options.transactional == true)
     }
 
+    @Test func lowerCaseAndMixedCaseKeywordsAreFound() throws {
+        for sql in ["vacuum;\n", "-- tidy\nVaCuUm main;\n"] {
+            let plan = try Planner(migrations: [Self.migration("001", sql: sql)], records: [], engine: .sqlite)
+                .plan(.up(target: nil, allowOutOfOrder: false))
+            #expect(plan.steps[0].options.transactional == false, "\(sql)")
+        }
+        let pg = try Planner(migrations: [Self.migration("001", sql: "create index concurrently i on t (x);\n")],
+                             records: [], engine: .postgres).plan(.up(target: nil, allowOutOfOrder: false))
+        #expect(pg.steps[0].options.transactional == false)
+        #expect(TransactionCompatibility.containsIgnoringASCIICase("ab vacuuM", "VACUUM"))
+        #expect(TransactionCompatibility.containsIgnoringASCIICase("VACUU", "VACUUM") == false)
+        #expect(TransactionCompatibility.containsIgnoringASCIICase("vac_uum", "VACUUM") == false)
+        #expect(TransactionCompatibility.containsIgnoringASCIICase("é systém system", "SYSTEM"))
+    }
+
     @Test func gapsAreWarnings() {
         let p = Planner(migrations: [Self.migration("001"), Self.migration("004")], records: [], engine: .sqlite)
         #expect(p.problems().map { "\($0.kind.rawValue) \($0.severity.rawValue)" } == ["gap warning"])
