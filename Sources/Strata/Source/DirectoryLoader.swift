@@ -96,6 +96,10 @@ struct DirectoryLoader {
         let migrationEntries = entries.filter { $0.kind != .ignored }
         var warnings = ignored.map { "ignored \($0): not a migration" }
 
+        // Every migration file is read below (its checksum is checked on every command): read them
+        // ahead, several at a time.
+        fs.prefetch(migrationEntries.filter { !$0.isDirectory }.map { directory.displayPath(of: $0.name) })
+
         // 2. Read the plain `<v>_<name>.sql` files: their content tells flat from sections.
         var texts: [String: String] = [:]
         var flavors: [String: SectionParser.Flavor] = [:]

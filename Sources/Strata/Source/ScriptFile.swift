@@ -24,6 +24,9 @@ struct SourceFileSystem: Sendable {
     /// relative to it (`openat`), which spares the kernel walking the whole path for every file.
     private let root: DirectoryDescriptor?
 
+    /// Texts read ahead by ``prefetch(_:)``, handed out (once each) by ``readText(_:)``.
+    let readAhead = PrefetchedTexts()
+
     /// Creates the accessor for a root directory given by its canonical path (and, optionally, the
     /// path it was given as).
     init(rootRealPath: String, rootPath: String? = nil) {
@@ -120,6 +123,7 @@ struct SourceFileSystem: Sendable {
     /// - Throws: ``StrataError/Code/invalidFile`` when it is a directory, cannot be read, leads
     ///   outside the root, or is not UTF-8 (located at the first bad byte).
     func readText(_ path: String) throws(StrataError) -> String {
+        if let text = readAhead.take(path) { return text }
         if let bytes = readPlainFile(path) { return try Self.decodeUTF8(bytes, path: path) }
         switch Self.type(of: path) {
         case .file: break
@@ -143,7 +147,7 @@ struct SourceFileSystem: Sendable {
     /// empty component), none of them a symbolic link: such a file cannot lie outside the
     /// directory, so it is read without resolving its path. `nil` for any other path, and when
     /// anything fails: ``readText(_:)`` then takes the careful way, which says what is wrong.
-    private func readPlainFile(_ path: String) -> [UInt8]? {
+    func readPlainFile(_ path: String) -> [UInt8]? {
         guard let rootPath, !rootPath.isEmpty else { return nil }
         let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"
         guard path.utf8.starts(with: prefix.utf8), path.utf8.count > prefix.utf8.count else { return nil }

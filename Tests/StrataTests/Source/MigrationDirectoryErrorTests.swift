@@ -226,6 +226,53 @@ struct MigrationDirectoryErrorTests {
         #expect(error.message.contains("broken symbolic link"))
     }
 
+    /// A directory large enough to be read ahead on several threads (``SourceFileSystem/prefetch(_:)``)
+    /// with one bad file among many good ones: the same error, at the same place, as when files
+    /// are read one by one — and the good files load with their text intact.
+    @Test(arguments: ["non-UTF-8", "outside link", "broken link", "NUL byte"])
+    func badFileAmongManyIsReportedAsAlone(_ kind: String) throws {
+        var files: [String: String] = [:]
+        for i in 1...150 where i != 77 {
+            files[String(format: "%03d_m.sql", i)] = "CREATE TABLE t\(i) (id INT);\n"
+            files[String(format: "%03d_m.down.sql", i)] = "DROP TABLE t\(i);\n"
+        }
+        let tree = try SourceFixtureTree(files)
+        let bad = tree.path("077_m.sql")
+        switch kind {
+        case "non-UTF-8":
+            try tree.writeBytes("077_m.sql", Array("SELECT 1;\nSELECT 'ab".utf8) + [0xFF] + Array("';\n".utf8))
+        case "outside link":
+            let outside = tree.base + "/secret.sql"
+            try Data("SELECT 1;\n".utf8).write(to: URL(fileURLWithPath: outside))
+            try tree.symlink("077_m.sql", to: outside)
+        case "broken link":
+            try tree.symlink("077_m.sql", to: tree.path("nowhere.sql"))
+        default:
+            try tree.writeBytes("077_m.sql", Array("SELECT 1;".utf8) + [0] + Array("\n".utf8))
+        }
+        let error = try #require(tree.loadError())
+        #expect(error.code == .invalidFile)
+        switch kind {
+        case "non-UTF-8":
+            #expect(error.message.contains("is not UTF-8 text"))
+            #expect(error.location == SourceLocation(file: bad, line: 2, column: 11))
+        case "outside link": #expect(error.message.contains("outside the migrations directory"))
+        case "broken link": #expect(error.message.contains("broken symbolic link"))
+        default: #expect(error.message.contains("contains a NUL byte"))
+        }
+
+        try FileManager.default.removeItem(atPath: bad)
+        try tree.write("077_m.sql", "CREATE TABLE t77 (id INT);\n")
+        try tree.write("077_m.down.sql", "DROP TABLE t77;\n")
+        let loaded = try tree.load()
+        #expect(loaded.migrations.count == 150)
+        #expect(loaded.migrations.allSatisfy { m in
+            guard case .script(let down) = m.down else { return false }
+            return m.up.sql == "CREATE TABLE t\(m.version!.text.drop(while: { $0 == "0" })) (id INT);\n"
+                && down.sql == "DROP TABLE t\(m.version!.text.drop(while: { $0 == "0" }));\n"
+        })
+    }
+
     @Test func unknownDirectiveIsReported() throws {
         let tree = try SourceFixtureTree(["001_a.sql": "-- strata:frobnicate\nSELECT 1;\n"])
         let error = try #require(tree.loadError())
