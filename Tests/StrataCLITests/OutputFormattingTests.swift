@@ -11,6 +11,9 @@ struct OutputFormattingTests {
         #expect(TextWidth.of("日本語") == 6, "wide characters take two columns")
         #expect(TextWidth.of("e\u{301}") == 1, "a combining accent takes none")
         #expect(TextWidth.of("\u{1B}[1;31merror:\u{1B}[0m") == 6, "escape codes take none")
+        #expect(TextWidth.of("") == 0)
+        #expect(TextWidth.of("a\tb\u{7F}c") == 3, "control characters take none")
+        #expect(TextWidth.of("café 日") == 7, "ASCII then other scripts")
     }
 
     @Test func truncationEndsInAnEllipsisAndRespectsWideCharacters() {

@@ -29,6 +29,8 @@ public struct Planner: Sendable {
         self.historyTable = historyTable
         var byVersion: [MigrationVersion: HistoryRecord] = [:]
         var byKey: [String: HistoryRecord] = [:]
+        byVersion.reserveCapacity(records.count)
+        byKey.reserveCapacity(records.count)
         for record in records {
             byKey[record.version] = record
             if let v = record.parsedVersion { byVersion[v] = record }
@@ -36,13 +38,17 @@ public struct Planner: Sendable {
         recordByVersion = byVersion
         recordByKey = byKey
         var mByVersion: [MigrationVersion: Migration] = [:]
+        mByVersion.reserveCapacity(migrations.count)
         for m in migrations { if let v = m.version { mByVersion[v] = m } }
         migrationByVersion = mByVersion
-        // Each version parsed once, not once per comparison.
-        inEffect = records.compactMap { r -> (MigrationVersion, HistoryRecord)? in
+        // Each version parsed once, not once per comparison; rows usually come in version order
+        // already, and then nothing is sorted (sorting moves every large record).
+        let effective = records.compactMap { r -> (MigrationVersion, HistoryRecord)? in
             guard r.isInEffect, r.kind != .repeatable, let v = r.parsedVersion else { return nil }
             return (v, r)
-        }.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let inOrder = effective.indices.dropFirst().allSatisfy { !(effective[$0].0 < effective[$0 - 1].0) }
+        inEffect = (inOrder ? effective : effective.sorted { $0.0 < $1.0 }).map(\.1)
     }
 
     static func order(_ a: Migration, _ b: Migration) -> Bool {

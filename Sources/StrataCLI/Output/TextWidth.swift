@@ -5,6 +5,13 @@
 enum TextWidth {
     /// The columns `text` takes on a terminal.
     static func of(_ text: String) -> Int {
+        // Plain printable ASCII (nearly every cell of a status table): one column per byte.
+        var plain = true
+        for byte in text.utf8 where byte < 0x20 || byte >= 0x7F {
+            plain = false
+            break
+        }
+        if plain { return text.utf8.count }
         var width = 0
         var inEscape = false
         for scalar in text.unicodeScalars {
@@ -44,7 +51,8 @@ enum TextWidth {
 
     private static func columns(_ scalar: Unicode.Scalar) -> Int {
         let v = scalar.value
-        if v < 0x20 || (0x7F..<0xA0).contains(v) { return 0 }
+        if v < 0x7F { return v < 0x20 ? 0 : 1 }
+        if v < 0xA0 { return 0 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break
