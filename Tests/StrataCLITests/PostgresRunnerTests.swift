@@ -112,14 +112,8 @@ struct PostgresRunnerTests {
         #expect(try StrataProcess.strata(["-d", db.url, "up", "--no-backup"], in: tmp.url).exitCode == 0)
         try tmp.write(["002_alter.sql": "-- strata:lock-timeout 200ms\nALTER TABLE busy ADD COLUMN name text;\n"], under: "migrations")
         // Another session holds the table until the test ends (psql reads its commands from a pipe).
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
-        holder.arguments = ["-X", "-q", "-d", db.name]
-        holder.environment = ProcessInfo.processInfo.environment.merging(db.server.clientEnvironment) { $1 }
         let commands = Pipe()
-        holder.standardInput = commands
-        holder.standardOutput = FileHandle.nullDevice
-        holder.standardError = FileHandle.nullDevice
+        let holder = db.psqlSession(commands: commands)
         try holder.run()
         commands.fileHandleForWriting.write(Data("BEGIN;\nLOCK TABLE busy IN ACCESS EXCLUSIVE MODE;\n".utf8))
         defer {

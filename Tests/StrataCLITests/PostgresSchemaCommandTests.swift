@@ -164,14 +164,8 @@ struct PostgresSchemaCommandTests {
         #expect(try Self.strata(db, ["up", "--target", "001", "--no-backup"], in: tmp).exitCode == 0)
         let before = try Self.state(db)
 
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
-        holder.arguments = ["-X", "-q", "-d", db.name]
-        holder.environment = ProcessInfo.processInfo.environment.merging(db.server.clientEnvironment) { $1 }
         let commands = Pipe()
-        holder.standardInput = commands
-        holder.standardOutput = FileHandle.nullDevice
-        holder.standardError = FileHandle.nullDevice
+        let holder = db.psqlSession(commands: commands)
         try holder.run()
         defer {
             try? commands.fileHandleForWriting.close()

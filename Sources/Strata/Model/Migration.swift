@@ -85,7 +85,6 @@ public struct Migration: Sendable, Hashable, Identifiable {
         set { uniqueStorage().fields.code = newValue }
     }
 
-
     /// The stored values, shared between copies until one of them changes (copying a
     /// migration is then one reference count, not one per field).
     private var storage: Storage

@@ -55,15 +55,8 @@ extension PostgresDatabase: ReliabilityDatabase {
 
     /// A `psql` session (application `lock holder`) holding the advisory lock `key`.
     func holdAdvisoryLock(_ key: Int64) throws -> HeldRunnerLock {
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
-        psql.arguments = ["-X", "-q", "-d", name]
-        psql.environment = ProcessInfo.processInfo.environment.merging(server.clientEnvironment) { $1 }
-            .merging(["PGAPPNAME": "lock holder"]) { $1 }
         let commands = Pipe()
-        psql.standardInput = commands
-        psql.standardOutput = FileHandle.nullDevice
-        psql.standardError = FileHandle.nullDevice
+        let psql = psqlSession(commands: commands, applicationName: "lock holder")
         let held = try HeldRunnerLock(holder: psql, input: commands, waitingNote: "application 'lock holder'")
         commands.fileHandleForWriting.write(Data("SELECT pg_advisory_lock(\(key));\n".utf8))
         for _ in 0..<200 where try !hasRunnerLock() { usleep(10_000) }

@@ -26,6 +26,21 @@ final class PostgresDatabase {
     @discardableResult
     func psql(_ sql: String) throws -> String { try server.psql(name, sql) }
 
+    /// A `psql` session on this database that reads its commands from `commands` (not started
+    /// yet): another client holding a lock or a connection while a test runs `strata`.
+    func psqlSession(commands: Pipe, applicationName: String? = nil) -> Process {
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: PostgresTestServer.clientProgram("psql"))
+        psql.arguments = ["-X", "-q", "-d", name]
+        var environment = ProcessInfo.processInfo.environment.merging(server.clientEnvironment) { $1 }
+        if let applicationName { environment["PGAPPNAME"] = applicationName }
+        psql.environment = environment
+        psql.standardInput = commands
+        psql.standardOutput = FileHandle.nullDevice
+        psql.standardError = FileHandle.nullDevice
+        return psql
+    }
+
     /// The normalised `pg_dump -s` of the user schema (Strata's objects left out).
     func schema() throws -> String { try server.schemaDump(name) }
 }
