@@ -11,6 +11,8 @@ struct LintSuppressions {
     private var commentOnly: [Int: Bool] = [:]
 
     init(_ script: MigrationScript) {
+        // Most scripts have no such comment: one byte scan instead of a look at every line.
+        guard ByteSearch.contains(script.sql, "strata:lint-ignore") else { return }
         var line = script.firstLine
         for raw in script.sql.split(separator: "\n", omittingEmptySubsequences: false) {
             let text = raw.hasSuffix("\r") ? raw.dropLast() : raw
@@ -49,6 +51,7 @@ struct LintSuppressions {
 
     /// Whether `code` is ignored for a finding on `line` in a statement starting on `statementLine`.
     func ignores(_ code: String, line: Int, statementLine: Int) -> Bool {
+        if codesByLine.isEmpty { return false }
         for start in Set([statementLine, line]) {
             var l = start - 1
             while commentOnly[l] == true {

@@ -39,6 +39,8 @@ public struct ScriptDirectives: Sendable, Hashable {
     /// - Throws: ``StrataError/Code/invalidFile`` with the directive's file, line and column for
     ///   an unknown directive, a malformed argument, or a directive after the first statement.
     public static func parse(_ script: MigrationScript) throws(StrataError) -> ScriptDirectives {
+        // A directive is a comment starting `strata:`; most scripts have none, and need no lexing.
+        guard ByteSearch.contains(script.sql, "strata:") else { return ScriptDirectives() }
         var sql = script.sql
         let found: [Found] = sql.withUTF8 { buffer in
             let lexer = SQLLexer(buffer, dialect: .generic)

@@ -14,8 +14,9 @@ public struct Planner: Sendable {
     /// The history table name, used to show where stored down scripts come from.
     public let historyTable: String
 
-    private let recordByVersion: [MigrationVersion: HistoryRecord]
-    private let recordByKey: [String: HistoryRecord]
+    /// Indexes into ``records`` (indexes, not copies: a history row is a large value).
+    private let recordByVersion: [MigrationVersion: Int]
+    private let recordByKey: [String: Int]
     private let migrationByVersion: [MigrationVersion: Migration]
 
     /// Creates a planner.
@@ -27,13 +28,15 @@ public struct Planner: Sendable {
         self.records = records
         self.engine = engine
         self.historyTable = historyTable
-        var byVersion: [MigrationVersion: HistoryRecord] = [:]
-        var byKey: [String: HistoryRecord] = [:]
+        var byVersion: [MigrationVersion: Int] = [:]
+        var byKey: [String: Int] = [:]
         byVersion.reserveCapacity(records.count)
         byKey.reserveCapacity(records.count)
-        for record in records {
-            byKey[record.version] = record
-            if let v = record.parsedVersion { byVersion[v] = record }
+        // Each row's version parsed once.
+        let versions = records.map(\.parsedVersion)
+        for (index, record) in records.enumerated() {
+            byKey[record.version] = index
+            if let v = versions[index] { byVersion[v] = index }
         }
         recordByVersion = byVersion
         recordByKey = byKey
@@ -43,12 +46,13 @@ public struct Planner: Sendable {
         migrationByVersion = mByVersion
         // Each version parsed once, not once per comparison; rows usually come in version order
         // already, and then nothing is sorted (sorting moves every large record).
-        let effective = records.compactMap { r -> (MigrationVersion, HistoryRecord)? in
-            guard r.isInEffect, r.kind != .repeatable, let v = r.parsedVersion else { return nil }
-            return (v, r)
+        let effective = records.indices.compactMap { i -> (MigrationVersion, Int)? in
+            let r = records[i]
+            guard r.isInEffect, r.kind != .repeatable, let v = versions[i] else { return nil }
+            return (v, i)
         }
         let inOrder = effective.indices.dropFirst().allSatisfy { !(effective[$0].0 < effective[$0 - 1].0) }
-        inEffect = (inOrder ? effective : effective.sorted { $0.0 < $1.0 }).map(\.1)
+        inEffect = (inOrder ? effective : effective.sorted { $0.0 < $1.0 }).map { records[$0.1] }
     }
 
     static func order(_ a: Migration, _ b: Migration) -> Bool {
@@ -62,8 +66,8 @@ public struct Planner: Sendable {
 
     /// The history row of a migration, if any.
     public func record(for migration: Migration) -> HistoryRecord? {
-        if let v = migration.version { return recordByVersion[v] }
-        return recordByKey[migration.id]
+        if let v = migration.version { return recordByVersion[v].map { records[$0] } }
+        return recordByKey[migration.id].map { records[$0] }
     }
 
     /// Versioned history rows whose changes are in effect, oldest first.

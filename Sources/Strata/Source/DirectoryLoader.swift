@@ -36,7 +36,8 @@ struct DirectoryLoader {
         var directoriesNamedLikeFiles: [String] = []
         var ignored: [String] = []
         for (name, knownType) in listing {
-            let full = directory.displayPath(of: name)
+            // The path is only needed when the listing did not give the type, or for an error.
+            var full: String { directory.displayPath(of: name) }
             switch knownType ?? SourceFileSystem.type(of: full) {
             case .directory:
                 let asFile = MigrationFileName.classifyFile(name)
@@ -278,6 +279,8 @@ struct DirectoryLoader {
             let items = byFamily[family]!
             let paddedWidth = items.filter { $0.1.count > 1 && $0.1.hasPrefix("0") }.map(\.1.count).max()
             guard let paddedWidth else { continue }
+            // Usually every version has the same width: nothing more to look at.
+            guard items.contains(where: { $0.1.count < paddedWidth }) else { continue }
             // A short version equal to a padded one (`1` beside `001`) is a duplicate, reported as such.
             var texts: [MigrationVersion: Set<String>] = [:]
             for (_, version) in items { texts[MigrationVersion(version)!, default: []].insert(version) }

@@ -69,7 +69,9 @@ enum HeaderComments {
 
     /// A name with underscores and dashes turned into spaces: `add_user_settings` → `add user settings`.
     static func humanize(_ name: String) -> String {
-        String(name.map { $0 == "_" || $0 == "-" ? " " : $0 })
+        // Byte by byte: `_` and `-` are ASCII, so the result is valid UTF-8 as the name was.
+        String(decoding: name.utf8.map { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") ? UInt8(ascii: " ") : $0 },
+               as: UTF8.self)
     }
 }
 

@@ -50,9 +50,10 @@ struct MigrationBuilder {
             }
         }
 
-        try checkDuplicates(ups.map { ($0.version, directory.displayPath(of: $0.fileName)) })
+        try checkDuplicates(ups.map { ($0.version, $0.fileName) })
 
         var upByVersion: [MigrationVersion: VersionedFile] = [:]
+        upByVersion.reserveCapacity(ups.count)
         for up in ups { upByVersion[up.version] = up }
         let downKind: String
         switch layout {
@@ -61,6 +62,7 @@ struct MigrationBuilder {
         default: downKind = "down scripts"
         }
         var downByVersion: [MigrationVersion: VersionedFile] = [:]
+        downByVersion.reserveCapacity(downs.count)
         var verifyByVersion: [MigrationVersion: VersionedFile] = [:]
         var orphans: [String] = []
         var duplicateExtras: [String] = []
@@ -133,7 +135,7 @@ struct MigrationBuilder {
 
     /// Builds one-file migrations with up and down sections (dbmate, goose).
     mutating func buildSections(_ files: [(fileName: String, version: String, name: String, text: String)]) throws(StrataError) {
-        try checkDuplicates(files.map { (MigrationVersion($0.version)!, directory.displayPath(of: $0.fileName)) })
+        try checkDuplicates(files.map { (MigrationVersion($0.version)!, $0.fileName) })
         for file in files {
             let filePath = directory.displayPath(of: file.fileName)
             let result = try SectionParser.parse(file.text, path: filePath)
@@ -188,7 +190,7 @@ struct MigrationBuilder {
         for (dirName, kind) in zip(names, kinds) {
             if case .directory(let v, let n, _) = kind { items.append((dirName, v, n)) }
         }
-        try checkDuplicates(items.map { (MigrationVersion($0.versionText)!, directory.displayPath(of: $0.dirName)) })
+        try checkDuplicates(items.map { (MigrationVersion($0.versionText)!, $0.dirName) })
 
         let known: Set<String> = ["up.sql", "down.sql", "verify.sql", "metadata.yaml", "metadata.yml"]
         var withoutUp: [String] = []
@@ -257,9 +259,12 @@ struct MigrationBuilder {
     // MARK: Shared
 
     /// Throws ``StrataError/Code/duplicateVersion`` when two entries share a version (`001` = `1`).
+    /// `items` are versions with the entry's name inside the directory.
     private func checkDuplicates(_ items: [(MigrationVersion, String)]) throws(StrataError) {
+        var seen = Set<MigrationVersion>(minimumCapacity: items.count)
+        guard items.contains(where: { !seen.insert($0.0).inserted }) else { return }
         var byVersion: [MigrationVersion: [String]] = [:]
-        for (version, path) in items { byVersion[version, default: []].append(path) }
+        for (version, name) in items { byVersion[version, default: []].append(directory.displayPath(of: name)) }
         let clashes = byVersion.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
         guard !clashes.isEmpty else { return }
         let versions = clashes.map(\.key.text)

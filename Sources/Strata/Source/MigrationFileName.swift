@@ -80,8 +80,7 @@ enum MigrationFileName: Hashable, Sendable {
         guard isDigit(first) else { return .ignored }
 
         // The flat/updown family with a dotted part: <v>_<name>.up|down|verify.sql
-        for (suffix, part) in [(".up", Part.up), (".down", Part.down), (".verify", Part.verify)]
-        where base.hasSuffix(suffix) {
+        for (suffix, part) in dottedParts where base.hasSuffix(suffix) {
             let stem = String(base.dropLast(suffix.count))
             switch splitVersionAndName(stem) {
             case .ok(let version, let name): return .suffixed(version: version, name: name, part: part)
@@ -107,6 +106,9 @@ enum MigrationFileName: Hashable, Sendable {
         case .bad(let reason): return .violation(reason: reason)
         }
     }
+
+    /// The dotted parts of the flat/updown family, as they end a file's base name.
+    private static let dottedParts: [(suffix: String, part: Part)] = [(".up", .up), (".down", .down), (".verify", .verify)]
 
     private static func classifyFlyway(prefix: Unicode.Scalar, rest: String) -> MigrationFileName {
         if prefix == "R" {

@@ -113,7 +113,27 @@ struct Console: Sendable {
         return nil
     }
 
+    /// Writes `text` to the handle's file descriptor with `write(2)`, to its end (a short write
+    /// goes on, an interrupted one is retried). A failed write (a closed pipe, a full disk) drops
+    /// the rest: output is best effort and never stops a migration run.
     static func write(_ text: String, to handle: FileHandle) {
-        handle.write(Data(text.utf8))
+        var text = text
+        let fd = handle.fileDescriptor
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = writeBytes(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
     }
+}
+
+/// `write(2)` (inside ``Console`` the name `write` is the console's own).
+private func writeBytes(_ fd: Int32, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int {
+    write(fd, bytes, count)
 }
