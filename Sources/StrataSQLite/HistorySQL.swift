@@ -45,11 +45,11 @@ struct HistorySQL: Sendable {
                 metadata TEXT,
                 strata_version TEXT NOT NULL,
                 dirty INTEGER NOT NULL DEFAULT 0
-            )
+            ) WITHOUT ROWID
             """
         createLog = """
             CREATE TABLE IF NOT EXISTS \(l) (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id INTEGER PRIMARY KEY,
                 version TEXT NOT NULL,
                 event TEXT NOT NULL CHECK (event IN (\(events))),
                 description TEXT NOT NULL,
