@@ -10,7 +10,7 @@ public enum TransactionCompatibility {
                                                       engine: DatabaseEngine) -> String? {
         // Cheap pre-filter: most scripts contain none of the keywords at all.
         let keywords = engine == .sqlite ? ["VACUUM"] : ["CONCURRENTLY", "VACUUM", "SYSTEM", "DATABASE", "TABLESPACE"]
-        guard keywords.contains(where: { containsIgnoringASCIICase(script.sql, $0) }) else { return nil }
+        guard keywords.contains(where: { ByteSearch.containsIgnoringASCIICase(script.sql, $0) }) else { return nil }
         for statement in script.statements(dialect: engine.dialect) {
             let words = leadingWords(statement.text, count: 4)
             if let name = classify(words, engine: engine) {
@@ -18,29 +18,6 @@ public enum TransactionCompatibility {
             }
         }
         return nil
-    }
-
-    /// Whether `text` contains `keyword` (upper-case ASCII letters), ignoring ASCII case: a byte
-    /// scan, where uppercasing the script and searching it went through Foundation for every
-    /// migration of every plan.
-    static func containsIgnoringASCIICase(_ text: String, _ keyword: String) -> Bool {
-        let needle = Array(keyword.utf8)
-        guard let first = needle.first else { return true }
-        var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count >= needle.count else { return false }
-            var i = 0
-            let last = bytes.count - needle.count
-            while i <= last {
-                if bytes[i] & 0xDF == first {
-                    var j = 1
-                    while j < needle.count && bytes[i + j] & 0xDF == needle[j] { j += 1 }
-                    if j == needle.count { return true }
-                }
-                i += 1
-            }
-            return false
-        }
     }
 
     private static func classify(_ w: [String], engine: DatabaseEngine) -> String? {
