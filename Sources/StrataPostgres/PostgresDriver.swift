@@ -52,6 +52,14 @@ public final class PostgresDriver: DatabaseDriver {
 
     let logger: Logger
     let session: Session
+    /// The event loop of the driver's own connection (`nil` with a leased connection).
+    private let taskExecutor: EventLoopTaskExecutor?
+
+    /// The event loop that owns the driver's own connection, as a task executor: the
+    /// ``Migrator`` runs a plan's steps there, so each statement's answer resumes the run on the
+    /// thread that received it. `nil` when the connection is leased from an application's
+    /// `PostgresClient` (its pool picks the loop).
+    public var preferredTaskExecutor: (any TaskExecutor)? { taskExecutor }
 
     /// Creates a driver; connects on first use.
     ///
@@ -93,8 +101,12 @@ public final class PostgresDriver: DatabaseDriver {
         var sessionSettings: [(String, String)] = []
         if let lockTimeout { sessionSettings.append(("lock_timeout", lockTimeout)) }
         if let statementTimeout { sessionSettings.append(("statement_timeout", statementTimeout)) }
-        self.session = Session(source: source, sessionSettings: sessionSettings, historyTable: historyTable,
-                               logTable: logTable, logger: logger)
+        switch source {
+        case .settings: taskExecutor = EventLoopTaskExecutor(PostgresConnection.defaultEventLoopGroup.next())
+        case .client: taskExecutor = nil
+        }
+        self.session = Session(source: source, eventLoop: taskExecutor?.eventLoop, sessionSettings: sessionSettings,
+                               historyTable: historyTable, logTable: logTable, logger: logger)
     }
 
     /// Creates a driver and connects at once.
@@ -315,6 +327,8 @@ extension PostgresDriver {
         typealias Opened = (connection: PostgresConnection, sql: PostgresHistorySQL, lease: PostgresClientLease?)
 
         let source: ConnectionSource
+        /// The loop to make the connection on (`nil`: PostgresNIO's choice).
+        private let eventLoop: (any EventLoop)?
         private let sessionSettings: [(String, String)]
         private let historyTable: String
         private let logTable: String
@@ -323,9 +337,10 @@ extension PostgresDriver {
         private var closed = false
         private(set) var historyReady = false
 
-        init(source: ConnectionSource, sessionSettings: [(String, String)], historyTable: String,
-             logTable: String, logger: Logger) {
+        init(source: ConnectionSource, eventLoop: (any EventLoop)?, sessionSettings: [(String, String)],
+             historyTable: String, logTable: String, logger: Logger) {
             self.source = source
+            self.eventLoop = eventLoop
             self.sessionSettings = sessionSettings
             self.historyTable = historyTable
             self.logTable = logTable
@@ -342,10 +357,10 @@ extension PostgresDriver {
                 task = opening
             } else {
                 let source = source, sessionSettings = sessionSettings, logger = logger
-                let historyTable = historyTable, logTable = logTable
+                let historyTable = historyTable, logTable = logTable, eventLoop = eventLoop
                 task = Task {
-                    try await Self.connect(source, sessionSettings: sessionSettings, historyTable: historyTable,
-                                           logTable: logTable, logger: logger)
+                    try await Self.connect(source, on: eventLoop, sessionSettings: sessionSettings,
+                                           historyTable: historyTable, logTable: logTable, logger: logger)
                 }
                 opening = task
             }
@@ -383,7 +398,8 @@ extension PostgresDriver {
             }
         }
 
-        private static func connect(_ source: ConnectionSource, sessionSettings: [(String, String)],
+        private static func connect(_ source: ConnectionSource, on eventLoop: (any EventLoop)?,
+                                    sessionSettings: [(String, String)],
                                     historyTable: String, logTable: String, logger: Logger) async throws -> Opened {
             let connection: PostgresConnection
             var lease: PostgresClientLease?
@@ -392,7 +408,9 @@ extension PostgresDriver {
             case .settings(let settings):
                 let configuration = try settings.nioConfiguration(sessionSettings: sessionSettings)
                 do {
-                    connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+                    connection = try await PostgresConnection.connect(
+                        on: eventLoop ?? PostgresConnection.defaultEventLoopGroup.any(),
+                        configuration: configuration, id: 1, logger: logger)
                 } catch {
                     throw PostgresErrors.connectError(error, settings: settings)
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Strata
 import StrataDriverTesting
 import StrataPostgres
@@ -12,6 +13,26 @@ struct PostgresSwiftMigrationTests {
     func conformance(_ check: DriverConformance.Check) async throws {
         let fixture = try PostgresFixture()
         try await check.run { try await fixture.driver() }
+    }
+
+    /// The ``Migrator`` runs a plan's steps on the event loop of the driver's own connection (the
+    /// driver's preferred task executor): every answer of the server resumes the run on the thread
+    /// that received it, with no hand-off to Swift's global pool between statements.
+    @Test func stepsRunOnTheEventLoopOfTheConnection() async throws {
+        let fixture = try PostgresFixture()
+        let driver = try await fixture.driver()
+        #expect(driver.preferredTaskExecutor != nil)
+        let seen = OnLoopRecord()
+        var migrator = Migrator(driver: driver, configuration: Migrator.Configuration(backups: .disabled))
+        try migrator.registerMigration("001", "where_it_runs", revision: "1") { db in
+            seen.note(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+            try await db.execute("CREATE TABLE t (x int)")
+            seen.note(MultiThreadedEventLoopGroup.currentEventLoop != nil)
+        }
+        let report = try await migrator.migrate()
+        #expect(report.applied.map(\.version) == ["001"])
+        #expect(seen.values == [true, true], "the step ran on an event loop before and after its statement")
+        await driver.close()
     }
 
     @Test func swiftMigrationIsAppliedAndRecordedAsSwift() async throws {
@@ -153,4 +174,13 @@ final class HandleBox: @unchecked Sendable {
         get { lock.withLock { kept } }
         set { lock.withLock { kept = newValue } }
     }
+}
+
+/// What a migration closure saw, noted from whichever thread it ran on.
+private final class OnLoopRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var noted: [Bool] = []
+
+    func note(_ value: Bool) { lock.withLock { noted.append(value) } }
+    var values: [Bool] { lock.withLock { noted } }
 }

@@ -7,6 +7,9 @@ extension DatabaseDriver {
     /// `false`: the ``Migrator`` shields each unit from the run's cancellation with a task of its own.
     public var executesSQLUnitsRegardlessOfCancellation: Bool { false }
 
+    /// `nil`: steps run on Swift's global pool.
+    public var preferredTaskExecutor: (any TaskExecutor)? { nil }
+
     /// Runs `body` without a lock.
     public func withRunnerLock<T: Sendable>(timeout: Double, onEvent: @escaping @Sendable (RunEvent) -> Void,
                                             _ body: () async throws -> T) async throws -> T {

@@ -73,6 +73,13 @@ public protocol DatabaseDriver: Sendable {
     /// Default: `false`.
     var executesSQLUnitsRegardlessOfCancellation: Bool { get }
 
+    /// The executor the ``Migrator`` runs a plan's steps on, or `nil` for the default (Swift's
+    /// global pool). A driver whose connection lives on a thread of its own (a NIO event loop)
+    /// returns an executor for that thread, so that the steps, the driver's calls and the
+    /// connection's answers all happen there, with no hand-off between threads per statement.
+    /// Default: `nil`.
+    var preferredTaskExecutor: (any TaskExecutor)? { get }
+
     /// Runs `body` while holding the database's runner lock, so that no two runners change the
     /// database at once, and releases it however `body` ends (return, error, cancellation).
     ///

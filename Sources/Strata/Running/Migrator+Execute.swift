@@ -15,6 +15,13 @@ extension Migrator {
     /// ``execute(_:onEvent:)``; with `before`, the planner the plan was made from, the version in
     /// effect afterwards is worked out from it instead of reading the whole history again.
     func execute(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void, startingFrom before: Planner?) async throws -> RunReport {
+        try await withTaskExecutorPreference(driver.preferredTaskExecutor) {
+            try await executeSteps(plan, onEvent: onEvent, startingFrom: before)
+        }
+    }
+
+    /// The body of ``execute(_:onEvent:startingFrom:)``, on the driver's preferred executor.
+    private func executeSteps(_ plan: Plan, onEvent: @Sendable (RunEvent) -> Void, startingFrom before: Planner?) async throws -> RunReport {
         try requireSwiftSupport(plan)
         try await driver.prepareHistory()
         var done: [RunReport.Step] = []
@@ -44,7 +51,7 @@ extension Migrator {
                 if unit.code == nil && driver.executesSQLUnitsRegardlessOfCancellation {
                     ms = try await driver.execute(unit)
                 } else {
-                    ms = try await Task { try await driver.execute(unit) }.value
+                    ms = try await Task(executorPreference: driver.preferredTaskExecutor) { try await driver.execute(unit) }.value
                 }
             } catch {
                 let failure = StrataError.wrapping(error)
