@@ -72,13 +72,45 @@ extension PostgresDriver {
 
     /// A `pg_dump -Fc` archive in `settings.directory` (default `backups` in the working
     /// directory), the newest `settings.keep` kept; `nil` when `pg_dump` is not on the `PATH`
-    /// (see ``PostgresBackups/isAvailable``: the command line warns before the run), and for a
-    /// driver over an application's `PostgresClient` given without connection settings.
+    /// (see ``PostgresBackups/isAvailable``: the command line warns before the run), for a
+    /// driver over an application's `PostgresClient` given without connection settings, and for
+    /// an empty database (see ``isEmptyDatabase()``): like a SQLite file that does not exist yet,
+    /// it has nothing a backup would bring back.
     public func backUp(reason: String, currentVersion: String?, settings backup: BackupSettings) async throws -> String? {
         guard let settings else { return nil }
         let backups = PostgresBackups(settings: settings, directory: backup.directory, keep: backup.keep,
                                       searchPath: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         guard backups.isAvailable else { return nil }
+        if try await isEmptyDatabase() { return nil }
         return try backups.create(label: currentVersion, reason: reason).path
     }
+
+    /// Whether the database holds nothing `pg_dump` would keep: no schema but `public`; in
+    /// `public` no table, view, sequence, index, function, type, operator, collation, conversion
+    /// or text-search object; no extension but PL/pgSQL; no large object, event trigger,
+    /// publication or default privileges. Strata's own history tables count as objects, so a
+    /// database Strata has ever touched is never empty.
+    /// - Throws: ``StrataError`` `.database` when the catalogs cannot be read.
+    public func isEmptyDatabase() async throws(StrataError) -> Bool {
+        try await scalarText(Self.emptyDatabaseQuery) == "true"
+    }
+
+    static let emptyDatabaseQuery = """
+        SELECT (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public')
+                             AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%')
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc WHERE pronamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type WHERE typnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_operator WHERE oprnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_conversion WHERE connamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_ts_config WHERE cfgnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_ts_dict WHERE dictnamespace = public.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl))::text
+        FROM (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'public') AS oid) AS public
+        """
 }

@@ -144,16 +144,21 @@ struct PostgresCommandTests {
         let tmp = try TemporaryDirectory()
         let db = try PostgresDatabase()
         try tmp.write(Self.flat, under: "migrations")
+        // An empty database is not backed up: nothing a restore could bring back.
+        let first = try Self.strata(db, ["--format", "json", "up", "--target", "1"], in: tmp)
+        #expect(first.exitCode == 0, "\(first)")
+        #expect(try Self.json(first)["backup"] is NSNull, "\(first.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("backups").path))
         let up = try Self.strata(db, ["--format", "json", "up", "--target", "2"], in: tmp)
         #expect(up.exitCode == 0, "\(up)")
         let backupPath = try #require(try Self.json(up)["backup"] as? String, "up took a backup: \(up)")
-        #expect(backupPath.hasPrefix("backups/\(db.name)_pre_v0_") && backupPath.hasSuffix(".dump"), "\(backupPath)")
+        #expect(backupPath.hasPrefix("backups/\(db.name)_pre_v001_") && backupPath.hasSuffix(".dump"), "\(backupPath)")
         #expect(try Self.strata(db, ["up"], in: tmp).exitCode == 0)
 
         let list = try Self.strata(db, ["--format", "json", "backups"], in: tmp)
         #expect(list.exitCode == 0, "\(list)")
         let files = try #require(try Self.json(list)["backups"] as? [[String: Any]])
-        #expect(files.map { $0["version"] as? String } == ["002", "0"], "\(files)")
+        #expect(files.map { $0["version"] as? String } == ["002", "001"], "\(files)")
         let text = try Self.strata(db, ["backups"], in: tmp)
         #expect(text.stdout.contains("FILE") && text.stdout.contains(".dump"), "\(text.stdout)")
 

@@ -25,6 +25,8 @@ struct PostgresDoctorTests {
         let tmp = try TemporaryDirectory()
         let db = try PostgresDatabase()
         try tmp.write(PostgresCommandTests.flat, under: "migrations")
+        // Not empty, so `up` backs it up first (an empty database has nothing to back up).
+        try db.psql("CREATE TABLE existing (x int)")
         #expect(try StrataProcess.strata(["-d", db.url, "up"], in: tmp.url).exitCode == 0)
         let (exit, checks, raw) = try DoctorCommandTests.doctor(tmp, database: db.url)
         #expect(exit == 0, "\(raw)")

@@ -38,6 +38,41 @@ struct PostgresBackupsTests {
         #expect(listed.allSatisfy { $0.createdAtText.hasSuffix("Z") })
     }
 
+    /// An empty database has nothing to back up: the pre-change backup is skipped, as for a
+    /// SQLite file that does not exist yet. Any object — of the user's or Strata's own history
+    /// tables — makes it non-empty again.
+    @Test func emptyDatabasesAreNotBackedUpAndAnyObjectCounts() async throws {
+        let fixture = try PostgresFixture()
+        let objects = [
+            "CREATE TABLE t (x int)", "CREATE VIEW v AS SELECT 1 AS one", "CREATE SEQUENCE s",
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "CREATE TYPE mood AS ENUM ('ok')",
+            "CREATE DOMAIN positive AS int CHECK (VALUE > 0)", "CREATE SCHEMA billing",
+            "SELECT lo_create(0)", "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC",
+            "CREATE TEXT SEARCH CONFIGURATION english_copy (COPY = english)",
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-pge-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let settings = BackupSettings(directory: dir, keep: 3)
+
+        let driver = try await fixture.driver()
+        #expect(try await driver.isEmptyDatabase())
+        #expect(try await driver.backUp(reason: "pre-migration", currentVersion: nil, settings: settings) == nil)
+        #expect(!FileManager.default.fileExists(atPath: dir), "no backup directory for an empty database")
+        try await driver.prepareHistory()
+        #expect(try await driver.isEmptyDatabase() == false, "Strata's own history tables are objects")
+        let path = try #require(try await driver.backUp(reason: "pre-migration", currentVersion: nil, settings: settings))
+        #expect(FileManager.default.fileExists(atPath: path))
+        await driver.close()
+
+        for object in objects {
+            let database = try fixture.database()
+            try fixture.psql(database, object)
+            let other = try await PostgresDriver.connect(try fixture.settings(database))
+            #expect(try await other.isEmptyDatabase() == false, "after \(object)")
+            await other.close()
+        }
+    }
+
     /// A run killed during its backup leaves the hidden file pg_dump was writing; the next backup
     /// of the database deletes those untouched for an hour, and nothing else.
     @Test func interruptedBackupTemporariesArePrunedAfterAnHour() throws {
