@@ -121,6 +121,22 @@ public final class PostgresDriver: DatabaseDriver {
         return driver
     }
 
+    /// Starts connecting in the background and returns at once. A command line calls it before it
+    /// reads its migration files, so that the server's start of a session (a new backend process,
+    /// authentication) overlaps with that work. A failure surfaces at the first call that needs
+    /// the connection, as without it.
+    ///
+    /// ```swift
+    /// let driver = try PostgresDriver(settings: settings)
+    /// driver.startConnecting()
+    /// let migrations = try MigrationDirectory(path: "migrations").load().migrations
+    /// let report = try await Migrator(driver: driver, migrations: migrations).migrate()
+    /// ```
+    public func startConnecting() {
+        let session = session
+        Task { await session.startOpening() }
+    }
+
     /// The schema of the history tables (connects if needed).
     public var schema: String {
         get async throws { try await session.open().sql.schema }
@@ -349,21 +365,24 @@ extension PostgresDriver {
 
         func markHistoryReady() { historyReady = true }
 
+        /// Starts the connection task unless it is running or done; ``open()`` awaits it.
+        @discardableResult
+        func startOpening() -> Task<Opened, any Error>? {
+            if closed { return nil }
+            if let opening { return opening }
+            let source = source, sessionSettings = sessionSettings, logger = logger
+            let historyTable = historyTable, logTable = logTable, eventLoop = eventLoop
+            let task = Task {
+                try await Self.connect(source, on: eventLoop, sessionSettings: sessionSettings,
+                                       historyTable: historyTable, logTable: logTable, logger: logger)
+            }
+            opening = task
+            return task
+        }
+
         /// Connects the first time; later calls return the same connection.
         func open() async throws(StrataError) -> (connection: PostgresConnection, sql: PostgresHistorySQL) {
-            if closed { throw StrataError(.database, "the database connection is closed") }
-            let task: Task<Opened, any Error>
-            if let opening {
-                task = opening
-            } else {
-                let source = source, sessionSettings = sessionSettings, logger = logger
-                let historyTable = historyTable, logTable = logTable, eventLoop = eventLoop
-                task = Task {
-                    try await Self.connect(source, on: eventLoop, sessionSettings: sessionSettings,
-                                           historyTable: historyTable, logTable: logTable, logger: logger)
-                }
-                opening = task
-            }
+            guard let task = startOpening() else { throw StrataError(.database, "the database connection is closed") }
             do {
                 let opened = try await task.value
                 // A connection the server closed (a shutdown, a terminated backend) never answers

@@ -103,6 +103,27 @@ struct BadInputTests {
         #expect(try Data(contentsOf: db) == before)
     }
 
+    /// The database is opened while the migration files are read (the two overlap); a bad file is
+    /// still what is reported, before anything about the database, and a database that does not
+    /// exist is not created.
+    @Test func aBadFileIsReportedBeforeTheDatabaseAndCreatesNone() throws {
+        let tmp = try TemporaryDirectory()
+        try tmp.write(["001_a.sql": "CREATE TABLE a (id INTEGER);\n", "2x_b.sql": "CREATE TABLE b (id INTEGER);\n"],
+                      under: "migrations")
+        for command in [["up"], ["status"], ["down"]] {
+            let r = try StrataProcess.strata(["-d", "sqlite:app.db"] + command, in: tmp.url)
+            #expect(r.exitCode == 2 && r.stderr.contains("2x_b.sql"), "\(command): \(r)")
+            #expect(!FileManager.default.fileExists(atPath: tmp.path("app.db").path), "\(command) created no database")
+        }
+        let damaged = Data(repeating: 0x5A, count: 8_192)
+        try damaged.write(to: tmp.path("app.db"))
+        for command in [["up"], ["status"]] {
+            let r = try StrataProcess.strata(["-d", "sqlite:app.db"] + command, in: tmp.url)
+            #expect(r.exitCode == 2 && r.stderr.contains("2x_b.sql") && !r.stderr.contains("not a database"), "\(command): \(r)")
+            #expect(try Data(contentsOf: tmp.path("app.db")) == damaged)
+        }
+    }
+
     @Test func symlinkOutOfTheMigrationsDirectoryIsRefused() throws {
         let tmp = try TemporaryDirectory()
         let (db, before) = try Self.appliedProject(tmp)

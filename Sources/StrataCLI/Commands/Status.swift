@@ -13,8 +13,9 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let loaded = try context.loadMigrations()
-                let report = try await context.status(loaded.migrations)
+                let early = try context.openEarly()
+                let loaded = try await context.loadMigrations(opening: early)
+                let report = try await context.status(loaded.migrations, opened: early)
                 let console = context.console
                 console.json(StatusRendering.json(report))
                 console.line("Database:        \(report.database)")

@@ -14,8 +14,9 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let loaded = try context.loadMigrations()
-                let report = try await context.status(loaded.migrations)
+                let early = try context.openEarly()
+                let loaded = try await context.loadMigrations(opening: early)
+                let report = try await context.status(loaded.migrations, opened: early)
                 let problems = report.problems.filter { !(allowOutOfOrder && $0.kind == .outOfOrder) }
                 let errors = problems.filter { $0.severity == .error }
                 let console = context.console

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataPostgres
 
 /// Everything a command needs, resolved once from options, `strata.yml` and the environment.
 struct CommandContext: Sendable {
@@ -95,18 +96,64 @@ struct CommandContext: Sendable {
         return loaded
     }
 
+    /// Says that the embedded default database is used (before a command that changes it).
+    private func noteDefaultDatabase() {
+        console.note("note: no database given; using the embedded default \(database.redacted)")
+    }
+
     /// Opens the database. For read-only commands a missing SQLite file is not created: `nil` is returned.
     func openDriver(mutating: Bool) throws(StrataError) -> (any DatabaseDriver)? {
-        if databaseIsDefault && mutating { console.note("note: no database given; using the embedded default \(database.redacted)") }
+        if databaseIsDefault && mutating { noteDefaultDatabase() }
         return try DriverRegistry.open(database, historyTable: historyTable, createIfMissing: mutating,
                                        busyTimeout: lockTimeout,
                                        postgresLockTimeout: options.pgLockTimeout ?? config.postgres.lockTimeout,
                                        postgresStatementTimeout: options.pgStatementTimeout ?? config.postgres.statementTimeout)
     }
 
-    /// Status against the database, or against an empty history when the database does not exist yet.
-    func status(_ migrations: [Migration]) async throws -> StatusReport {
-        guard let driver = try openDriver(mutating: false) else {
+    /// Opens the database while the migration files are read, so that the two overlap:
+    /// PostgreSQL starts connecting in the background (``PostgresDriver/startConnecting()``: the
+    /// server's start of a session), and an existing SQLite file is opened on another thread
+    /// (SQLite parses the schema of every table and index then). Await ``EarlyDriver/driver()``
+    /// after loading: what it throws is what opening it afterwards would have thrown. A SQLite
+    /// file that does not exist yet is not created here (`nil`): a missing migrations directory
+    /// must leave no empty database behind.
+    func openEarly() throws(StrataError) -> EarlyDriver? {
+        switch database.engine {
+        case .postgres:
+            guard let driver = try openDriver(mutating: false) else { return nil }
+            (driver as? PostgresDriver)?.startConnecting()
+            return EarlyDriver(task: Task { driver })
+        case .sqlite:
+            guard let path = database.path, FileManager.default.fileExists(atPath: path) else { return nil }
+            let url = database, table = historyTable, timeout = lockTimeout
+            return EarlyDriver(task: Task.detached {
+                try DriverRegistry.open(url, historyTable: table, createIfMissing: false, busyTimeout: timeout)
+            })
+        }
+    }
+
+    /// Loads the migrations directory while `early` (from ``openEarly()``) opens the database;
+    /// closes what it opened when loading fails.
+    func loadMigrations(opening early: EarlyDriver?) async throws(StrataError) -> LoadedMigrations {
+        do {
+            return try loadMigrations()
+        } catch {
+            await early?.close()
+            throw error
+        }
+    }
+
+    /// The database opened by `early` when given, else opened now (see ``openDriver(mutating:)``).
+    func driver(_ early: EarlyDriver?, mutating: Bool) async throws -> (any DatabaseDriver)? {
+        guard let early else { return try openDriver(mutating: mutating) }
+        if databaseIsDefault && mutating { noteDefaultDatabase() }
+        return try await early.driver()
+    }
+
+    /// Status against the database, or against an empty history when the database does not exist
+    /// yet; over the database `early` opened when given (see ``openEarly()``).
+    func status(_ migrations: [Migration], opened early: EarlyDriver? = nil) async throws -> StatusReport {
+        guard let driver = try await driver(early, mutating: false) else {
             let planner = Planner(migrations: migrations, records: [], engine: database.engine, historyTable: historyTable)
             return StatusReport(database: databaseLabel, currentVersion: nil, entries: planner.entries(), problems: planner.problems())
         }

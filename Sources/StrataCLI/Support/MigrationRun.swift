@@ -7,13 +7,15 @@ import StrataSQLite
 /// renders the events and the report.
 enum MigrationRun {
     static func perform(_ request: MigrationRequest, dryRun: Bool, backup: Bool = true, context: CommandContext) async throws {
-        let loaded = try context.loadMigrations()
+        let early = try context.openEarly()
+        let loaded = try await context.loadMigrations(opening: early)
         if dryRun {
+            await early?.close()
             try await preview(request, loaded: loaded, context: context)
             return
         }
         let settings = backup ? backupSettings(context) : .disabled
-        guard let driver = try context.openDriver(mutating: true) else { return }
+        guard let driver = try await context.driver(early, mutating: true) else { return }
         defer { Task { await driver.close() } }
         let migrator = Migrator(driver: driver, migrations: loaded.migrations,
                                 configuration: configuration(context, backups: settings))
