@@ -13,7 +13,7 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let early = try context.openEarly()
+                let early = context.openEarly()
                 let loaded = try await context.loadMigrations(opening: early)
                 let report = try await context.status(loaded.migrations, opened: early)
                 let console = context.console

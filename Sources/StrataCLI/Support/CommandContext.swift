@@ -117,10 +117,12 @@ struct CommandContext: Sendable {
     /// after loading: what it throws is what opening it afterwards would have thrown. A SQLite
     /// file that does not exist yet is not created here (`nil`): a missing migrations directory
     /// must leave no empty database behind.
-    func openEarly() throws(StrataError) -> EarlyDriver? {
+    /// Settings it cannot make a driver from give `nil` too: opening later reports them, after
+    /// any error in the files, as before.
+    func openEarly() -> EarlyDriver? {
         switch database.engine {
         case .postgres:
-            guard let driver = try openDriver(mutating: false) else { return nil }
+            guard let driver = try? openDriver(mutating: false) else { return nil }
             (driver as? PostgresDriver)?.startConnecting()
             return EarlyDriver(task: Task { driver })
         case .sqlite:

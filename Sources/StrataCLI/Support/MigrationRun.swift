@@ -7,7 +7,7 @@ import StrataSQLite
 /// renders the events and the report.
 enum MigrationRun {
     static func perform(_ request: MigrationRequest, dryRun: Bool, backup: Bool = true, context: CommandContext) async throws {
-        let early = try context.openEarly()
+        let early = context.openEarly()
         let loaded = try await context.loadMigrations(opening: early)
         if dryRun {
             await early?.close()
