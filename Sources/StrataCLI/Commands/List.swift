@@ -13,9 +13,7 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let early = context.openEarly()
-                let loaded = try await context.loadMigrations(opening: early)
-                let report = try await context.status(loaded.migrations, opened: early)
+                let report = try await context.loadWithStatus().report
                 let console = context.console
                 console.json(.object([
                     ("database", .string(report.database)),

@@ -14,9 +14,7 @@ extension StrataCommand {
 
         func run() async throws {
             try await runCommand(global, parent: root.global) { context in
-                let early = context.openEarly()
-                let loaded = try await context.loadMigrations(opening: early)
-                let report = try await context.status(loaded.migrations, opened: early)
+                let (loaded, report) = try await context.loadWithStatus()
                 let problems = report.problems.filter { !(allowOutOfOrder && $0.kind == .outOfOrder) }
                 let errors = problems.filter { $0.severity == .error }
                 let console = context.console

@@ -152,6 +152,14 @@ struct CommandContext: Sendable {
         return try await early.driver()
     }
 
+    /// Loads the migrations directory and reports its status, the database opened while the
+    /// files are read (what `status`, `list` and `validate` start with).
+    func loadWithStatus() async throws -> (loaded: LoadedMigrations, report: StatusReport) {
+        let early = openEarly()
+        let loaded = try await loadMigrations(opening: early)
+        return (loaded, try await status(loaded.migrations, opened: early))
+    }
+
     /// Status against the database, or against an empty history when the database does not exist
     /// yet; over the database `early` opened when given (see ``openEarly()``).
     func status(_ migrations: [Migration], opened early: EarlyDriver? = nil) async throws -> StatusReport {
