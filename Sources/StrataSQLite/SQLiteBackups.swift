@@ -1,6 +1,7 @@
 import Foundation
 import GRDBSQLite
 import Strata
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -190,12 +191,14 @@ public struct SQLiteBackups: Sendable {
     func createInDirectory(label version: String?, reason: String, protecting: Set<String>) throws(StrataError) -> BackupFile {
         try Self.makeDirectory(directory, mode: 0o700)
         let label = Self.sanitize(version)
-        let startedAt = Self.nowMilliseconds()
+        let startedAt = Self.nextBackupMilliseconds()
         let temp = try makeCheckedCopy(in: directory, name: fileName(label: label, milliseconds: startedAt, compressed: compress),
                                        compressed: compress)
         defer { Self.removeWithSidecars(temp) }
         // link(2) fails when the name exists (even as a dangling symbolic link): never replaces,
-        // never follows. Two backups in one millisecond take the next free millisecond.
+        // never follows. Two backups in one millisecond take the next free millisecond (in this
+        // process ``nextBackupMilliseconds()`` already gives each backup its own, whatever its
+        // label, so that newest-first stays the order they were taken in).
         var stamp = startedAt
         var path = ""
         for _ in 0..<1000 {
@@ -224,6 +227,7 @@ public struct SQLiteBackups: Sendable {
             throw StrataError(.configuration, "cannot find a free backup name in \(directory)")
         }
         Self.syncDirectory(directory)
+        Self.lastBackupMilliseconds.withLock { $0 = max($0, stamp) }
         let file = BackupFile(path: path, size: Self.fileSize(path), versionLabel: label,
                               createdAt: Self.date(milliseconds: stamp), compressed: compress, reason: reason)
         _ = try? prune(protecting: protecting.union([path]))
@@ -553,6 +557,20 @@ public struct SQLiteBackups: Sendable {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec / 1_000_000)
+    }
+
+    /// The newest timestamp a backup of this process was named with.
+    private static let lastBackupMilliseconds = Mutex<Int64>(0)
+
+    /// Now, or one millisecond after the last backup this process named when that is later: two
+    /// backups taken within one millisecond (under different version labels, so their names
+    /// differ anyway) still list in the order they were taken.
+    static func nextBackupMilliseconds() -> Int64 {
+        let now = nowMilliseconds()
+        return lastBackupMilliseconds.withLock { last in
+            last = max(now, last + 1)
+            return last
+        }
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
