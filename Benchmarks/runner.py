@@ -15,7 +15,7 @@ checked (untimed) after up, noop and down; a failed or wrong sample is kept in r
 and left out of the medians. The ratios are to the floor: the plain `sqlite3` / `psql` client
 running the same statements, one transaction per migration plus a history INSERT/DELETE.
 
-    python3 Benchmarks/runner.py --strata .build/release/strata -n 1000 -r 5
+    python3 Benchmarks/runner.py --strata "$(scripts/release-build)" -n 1000 -r 5
     python3 Benchmarks/runner.py -n 100 -r 3 --engines sqlite pg --tools strata floor sqlmigrate yoyo
     python3 Benchmarks/runner.py --big-db 1024    # the 1 GiB database checks (backup vs cp, no-op up)
 
@@ -224,7 +224,7 @@ class Strata(Tool):
 
     def available(self):
         if not os.access(self.args.strata, os.X_OK):
-            return False, f"{self.args.strata} is not an executable (build it: swift build -c release)"
+            return False, f"{self.args.strata} is not an executable (build it: scripts/release-build)"
         if self.engine.name == "pg":
             # A build without the PostgreSQL driver says so; probe once on an empty database.
             self.engine.fresh()
@@ -610,8 +610,8 @@ def install_peers():
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--strata", default=os.path.join(HERE, "..", ".build", "release", "strata"),
-                   help="the strata binary (default: .build/release/strata)")
+    p.add_argument("--strata", default=os.path.join(HERE, "..", ".build", "strata-release", "release", "strata"),
+                   help="the strata binary (default: .build/strata-release/release/strata, scripts/release-build)")
     p.add_argument("-n", "--count", type=int, nargs="+", default=[1000], help="migration counts (default 1000)")
     p.add_argument("-r", "--reps", type=int, default=5, help="repetitions (default 5)")
     p.add_argument("--engines", nargs="+", default=["sqlite"], choices=["sqlite", "pg"])
