@@ -230,6 +230,29 @@ enum RawQuery {
         return lines
     }
 
+    /// The page cache, in KiB, for a statement that reads the whole database once
+    /// (`quick_check`, `integrity_check`, an online backup). Such a scan reads every page once, in
+    /// b-tree order, so a cache larger than the path from the root to a leaf only holds pages that
+    /// are not read again: SQLite's default (2,000 KiB) costs that much resident memory for nothing
+    /// (and, measured on a 2,000-table database, a little time).
+    static let scanCacheKiB = 256
+
+    /// `PRAGMA cache_size` for a connection that only scans (see ``scanCacheKiB``).
+    static let scanCacheSize = "PRAGMA cache_size = -\(scanCacheKiB)"
+
+    /// ``strings(_:_:)`` with the connection's page cache cut to ``scanCacheKiB`` for the
+    /// statement (pages beyond it are freed) and set back afterwards; a cache already smaller is
+    /// left alone.
+    static func scanStrings(_ connection: OpaquePointer, _ sql: String) throws(StrataError) -> [String] {
+        let setting = try strings(connection, "PRAGMA cache_size").first.flatMap { Int($0) } ?? -2000
+        let pageSize = try strings(connection, "PRAGMA page_size").first.flatMap { Int($0) } ?? 4096
+        let kib = setting < 0 ? -setting : setting * pageSize / 1024
+        guard kib > scanCacheKiB else { return try strings(connection, sql) }
+        _ = sqlite3_exec(connection, scanCacheSize, nil, nil, nil)
+        defer { _ = sqlite3_exec(connection, "PRAGMA cache_size = \(setting)", nil, nil, nil) }
+        return try strings(connection, sql)
+    }
+
     /// Whether a table of that name exists in the main schema.
     static func tableExists(_ connection: OpaquePointer, _ name: String) throws(StrataError) -> Bool {
         var found = false

@@ -265,13 +265,13 @@ public final class SQLiteDriver: DatabaseDriver {
 
     /// The lines of `PRAGMA quick_check`: `["ok"]` when the database is fine.
     public func quickCheck() async throws -> [String] {
-        try await reading { db in try RawQuery.strings(try Self.connection(db), "PRAGMA quick_check") }
+        try await reading { db in try RawQuery.scanStrings(try Self.connection(db), "PRAGMA quick_check") }
     }
 
     /// The lines of `PRAGMA integrity_check` (slower and more thorough than ``quickCheck()``):
     /// `["ok"]` when the database is fine.
     public func integrityCheck() async throws -> [String] {
-        try await reading { db in try RawQuery.strings(try Self.connection(db), "PRAGMA integrity_check") }
+        try await reading { db in try RawQuery.scanStrings(try Self.connection(db), "PRAGMA integrity_check") }
     }
 
     /// The rows of `PRAGMA foreign_key_check` over the whole database; empty when every

@@ -443,8 +443,11 @@ struct SQLiteDriverTests {
             CREATE TABLE seq (id INTEGER PRIMARY KEY AUTOINCREMENT, u TEXT UNIQUE);
             INSERT INTO seq (u) VALUES ('x');
             """))
+        _ = try await driver.rows("PRAGMA cache_size = -4321")
         #expect(try await driver.quickCheck() == ["ok"])
         #expect(try await driver.integrityCheck() == ["ok"])
+        // The checks read with a small page cache and give the connection its own back.
+        #expect(try await driver.rows("PRAGMA cache_size") == [["-4321"]])
         #expect(try await driver.foreignKeyViolations().isEmpty)
         let objects = try await driver.schemaObjects()
         #expect(objects.map(\.description) == [
