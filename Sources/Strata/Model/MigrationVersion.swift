@@ -16,7 +16,18 @@ public struct MigrationVersion: Sendable, Hashable, Comparable, CustomStringConv
     /// The version exactly as written in the file name, for example `"001"`.
     public let text: String
     /// The numeric components, for example `[1, 1, 0]` for `"1.1.0"`.
-    public let components: [UInt64]
+    public var components: [UInt64] { [first] + rest }
+
+    /// The first component: all of a version such as `001` or `20241227143000`.
+    let first: UInt64
+    /// The components after the first; empty (no allocation) for one-component versions, the
+    /// usual kind, so that a version is its text and nothing else on the heap.
+    private let rest: [UInt64]
+
+    /// How many components there are (`1.1.0`: 3).
+    var componentCount: Int { 1 + rest.count }
+
+    private func component(_ index: Int) -> UInt64 { index == 0 ? first : rest[index - 1] }
 
     /// Parses a version; returns `nil` unless `text` is digits separated by single `.`, `_` or `-`.
     public init?(_ text: String) {
@@ -41,33 +52,46 @@ public struct MigrationVersion: Sendable, Hashable, Comparable, CustomStringConv
             }
         }
         if digits == 0 { return nil }
-        components.append(current)
         self.text = text
-        self.components = components
+        if components.isEmpty {
+            self.first = current
+            self.rest = []
+        } else {
+            self.first = components[0]
+            components.append(current)
+            self.rest = Array(components.dropFirst())
+        }
     }
 
-    /// The components without trailing zeros, which is what equality and ordering use.
-    private var significant: ArraySlice<UInt64> {
-        var end = components.count
-        while end > 1 && components[end - 1] == 0 { end -= 1 }
-        return components[0..<end]
+    /// The number of components that count: trailing zeros aside, at least one. Equality and
+    /// ordering use only these.
+    private var significantCount: Int {
+        var end = componentCount
+        while end > 1 && component(end - 1) == 0 { end -= 1 }
+        return end
     }
 
     /// Equal when the components are, trailing zeros aside (`1.0` == `1`, `001` == `1`).
     public static func == (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
-        lhs.significant == rhs.significant
+        if lhs.rest.isEmpty && rhs.rest.isEmpty { return lhs.first == rhs.first }
+        let count = lhs.significantCount
+        guard count == rhs.significantCount else { return false }
+        return (0..<count).allSatisfy { lhs.component($0) == rhs.component($0) }
     }
 
     /// Hashes the components, trailing zeros aside, consistently with ``==(_:_:)``.
     public func hash(into hasher: inout Hasher) {
-        for c in significant { hasher.combine(c) }
+        for index in 0..<significantCount { hasher.combine(component(index)) }
     }
 
     /// Compares component by component, numerically (`1.9` < `1.10`).
     public static func < (lhs: MigrationVersion, rhs: MigrationVersion) -> Bool {
-        let a = lhs.significant, b = rhs.significant
-        for (x, y) in zip(a, b) where x != y { return x < y }
-        return a.count < b.count
+        if lhs.rest.isEmpty && rhs.rest.isEmpty { return lhs.first < rhs.first }
+        let a = lhs.significantCount, b = rhs.significantCount
+        for index in 0..<min(a, b) where lhs.component(index) != rhs.component(index) {
+            return lhs.component(index) < rhs.component(index)
+        }
+        return a < b
     }
 
     /// The version as written.

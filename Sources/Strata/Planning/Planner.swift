@@ -200,11 +200,11 @@ public struct Planner: Sendable {
 
     private func gapWarnings() -> [Problem] {
         let versions = migrations.compactMap(\.version)
-        guard versions.count > 1, versions.allSatisfy({ $0.components.count == 1 && $0.components[0] < 1_000_000 }) else { return [] }
+        guard versions.count > 1, versions.allSatisfy({ $0.componentCount == 1 && $0.first < 1_000_000 }) else { return [] }
         var result: [Problem] = []
-        for (a, b) in zip(versions, versions.dropFirst()) where b.components[0] > a.components[0] + 1 {
+        for (a, b) in zip(versions, versions.dropFirst()) where b.first > a.first + 1 {
             result.append(Problem(kind: .gap, version: b.text,
-                                  message: "versions \(a.components[0] + 1)…\(b.components[0] - 1) are missing between \(a.text) and \(b.text)",
+                                  message: "versions \(a.first + 1)…\(b.first - 1) are missing between \(a.text) and \(b.text)",
                                   severity: .warning))
         }
         return result

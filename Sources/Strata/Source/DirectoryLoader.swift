@@ -32,6 +32,7 @@ struct DirectoryLoader {
 
         // 1. Classify every name; collect naming errors and ignored entries.
         var entries: [Entry] = []
+        entries.reserveCapacity(listing.count)
         var violations: [String] = []
         var directoriesNamedLikeFiles: [String] = []
         var ignored: [String] = []
@@ -113,16 +114,17 @@ struct DirectoryLoader {
         }
 
         // 3. One layout per directory.
-        var families: [Family: [Entry]] = [:]
-        for entry in migrationEntries {
-            families[family(of: entry, isSections: flavors[entry.name] != nil), default: []].append(entry)
-        }
-        if families.count > 1 {
-            throw mixedLayouts(families)
-        }
-        guard let (family, familyEntries) = families.first else {
+        let entryFamilies = migrationEntries.map { family(of: $0, isSections: flavors[$0.name] != nil) }
+        guard let family = entryFamilies.first else {
             return LoadedMigrations(layout: nil, migrations: [], warnings: warnings, ignored: ignored)
         }
+        if entryFamilies.contains(where: { $0 != family }) {
+            var families: [Family: [Entry]] = [:]
+            for (entry, family) in zip(migrationEntries, entryFamilies) { families[family, default: []].append(entry) }
+            throw mixedLayouts(families)
+        }
+        // One family (the usual case): its entries are all of them, and no copy is made.
+        let familyEntries = migrationEntries
 
         // 4. Two migrations with one version (`001` = `1`), before any of them is read.
         try checkDuplicateNames(familyEntries)
@@ -138,13 +140,13 @@ struct DirectoryLoader {
         case .flatFamily:
             let anyPlain = familyEntries.contains { if case .plainUp = $0.kind { return true } else { return false } }
             layout = anyPlain ? .flat : .updown
-            try builder.buildFileFamily(files: familyEntries.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .timestamp:
             layout = .timestamp
-            try builder.buildFileFamily(files: familyEntries.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .flyway:
             layout = .flyway
-            try builder.buildFileFamily(files: familyEntries.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .sections:
             layout = .sections
             var counts: [SectionParser.Flavor: Int] = [:]

@@ -17,25 +17,33 @@ struct MigrationBuilder {
     /// One versioned piece of a file family: an up, down or verify file.
     private struct VersionedFile {
         var fileName: String
-        var versionText: String
         var version: MigrationVersion
         var name: String
+        var versionText: String { version.text }
     }
 
     // MARK: flat, updown, timestamp, flyway
 
     /// Builds migrations from files that each hold one script (every layout but `dir` and `sections`).
-    mutating func buildFileFamily(files: [(String, MigrationFileName)], layout: MigrationLayout,
+    mutating func buildFileFamily(files: some Collection<(String, MigrationFileName)>, layout: MigrationLayout,
                                   texts: [String: String]) throws(StrataError) {
         var ups: [VersionedFile] = []
         var downs: [VersionedFile] = []
         var verifies: [VersionedFile] = []
         var repeatables: [(fileName: String, name: String)] = []
+        // Room for exactly the up scripts, not the doubling growth of appends (which can leave half
+        // of the list unused).
+        ups.reserveCapacity(files.reduce(0) { count, file in
+            switch file.1 {
+            case .plainUp, .suffixed(_, _, .up), .timestamped(_, _, .up), .flyway(_, _, .up): count + 1
+            default: count
+            }
+        })
         for (fileName, kind) in files {
             func add(_ versionText: String, _ name: String, to list: inout [VersionedFile]) {
                 // The classifier only produces parseable versions.
                 let version = MigrationVersion(versionText)!
-                list.append(VersionedFile(fileName: fileName, versionText: versionText, version: version, name: name))
+                list.append(VersionedFile(fileName: fileName, version: version, name: name))
             }
             switch kind {
             case .plainUp(let v, let n): add(v, n, to: &ups)
@@ -52,23 +60,24 @@ struct MigrationBuilder {
 
         try checkDuplicates(ups.map { ($0.version, $0.fileName) })
 
-        var upByVersion: [MigrationVersion: VersionedFile] = [:]
+        // Indexes into `ups`, `downs` and `verifies`: small entries, whatever the size of a file's record.
+        var upByVersion: [MigrationVersion: Int] = [:]
         upByVersion.reserveCapacity(ups.count)
-        for up in ups { upByVersion[up.version] = up }
+        for (index, up) in ups.enumerated() { upByVersion[up.version] = index }
         let downKind: String
         switch layout {
         case .timestamp: downKind = "rollback scripts"
         case .flyway: downKind = "undo scripts"
         default: downKind = "down scripts"
         }
-        var downByVersion: [MigrationVersion: VersionedFile] = [:]
+        var downByVersion: [MigrationVersion: Int] = [:]
         downByVersion.reserveCapacity(downs.count)
-        var verifyByVersion: [MigrationVersion: VersionedFile] = [:]
+        var verifyByVersion: [MigrationVersion: Int] = [:]
         var orphans: [String] = []
         var duplicateExtras: [String] = []
         for (list, isDown) in [(downs, true), (verifies, false)] {
-            for file in list {
-                guard let up = upByVersion[file.version] else {
+            for (index, file) in list.enumerated() {
+                guard let up = upByVersion[file.version].map({ ups[$0] }) else {
                     orphans.append("\(file.fileName): no up script with version \(file.versionText)")
                     continue
                 }
@@ -77,15 +86,15 @@ struct MigrationBuilder {
                     continue
                 }
                 if isDown {
-                    if let other = downByVersion[file.version] {
+                    if let other = downByVersion[file.version].map({ downs[$0] }) {
                         duplicateExtras += [directory.displayPath(of: other.fileName), directory.displayPath(of: file.fileName)]
                     }
-                    downByVersion[file.version] = file
+                    downByVersion[file.version] = index
                 } else {
-                    if let other = verifyByVersion[file.version] {
+                    if let other = verifyByVersion[file.version].map({ verifies[$0] }) {
                         duplicateExtras += [directory.displayPath(of: other.fileName), directory.displayPath(of: file.fileName)]
                     }
-                    verifyByVersion[file.version] = file
+                    verifyByVersion[file.version] = index
                 }
             }
         }
@@ -108,15 +117,15 @@ struct MigrationBuilder {
             if let text = texts[up.fileName] { upText = text } else { upText = try fs.readText(upPath) }
             let upScript = MigrationScript(path: upPath, sql: upText)
             var down = Migration.Down.none
-            if let file = downByVersion[up.version] {
-                down = try readDown(directory.displayPath(of: file.fileName))
+            if let index = downByVersion[up.version] {
+                down = try readDown(directory.displayPath(of: downs[index].fileName))
             }
             var verify: MigrationScript?
-            if let file = verifyByVersion[up.version] {
-                verify = try readVerify(directory.displayPath(of: file.fileName))
+            if let index = verifyByVersion[up.version] {
+                verify = try readVerify(directory.displayPath(of: verifies[index].fileName))
             }
             migrations.append(try make(
-                version: MigrationVersion(up.versionText), name: up.name, kind: .sql, layout: layout,
+                version: up.version, name: up.name, kind: .sql, layout: layout,
                 sourcePath: upPath, up: upScript, down: down, verify: verify, metadata: MigrationMetadata(),
                 headerText: upText, upDirectives: upScript, downDirectives: down.scriptIfAny))
         }

@@ -45,6 +45,7 @@ struct ParsingPropertyTests {
             #expect((parsed != nil) == (grammar && fits), "round \(round): \(String(reflecting: text))")
             if let parsed {
                 #expect(parsed.text == text)
+                #expect(parsed.components == text.split(whereSeparator: { "._-".contains($0) }).map { UInt64($0)! })
                 #expect(MigrationVersion(parsed.description) == parsed)
                 #expect(MigrationVersion("000" + text) == parsed, "leading zeros do not count")
                 #expect(MigrationVersion(text + ".0.0") == parsed, "trailing zero components do not count")
