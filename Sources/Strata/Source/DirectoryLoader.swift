@@ -118,16 +118,15 @@ struct DirectoryLoader {
         guard let family = entryFamilies.first else {
             return LoadedMigrations(layout: nil, migrations: [], warnings: warnings, ignored: ignored)
         }
+        // One family (the usual case): the entries are used as they are, not copied per family.
         if entryFamilies.contains(where: { $0 != family }) {
             var families: [Family: [Entry]] = [:]
             for (entry, family) in zip(migrationEntries, entryFamilies) { families[family, default: []].append(entry) }
             throw mixedLayouts(families)
         }
-        // One family (the usual case): its entries are all of them, and no copy is made.
-        let familyEntries = migrationEntries
 
         // 4. Two migrations with one version (`001` = `1`), before any of them is read.
-        try checkDuplicateNames(familyEntries)
+        try checkDuplicateNames(migrationEntries)
 
         // 5. Build the migrations.
         var builder = MigrationBuilder(directory: directory, fs: fs)
@@ -136,29 +135,29 @@ struct DirectoryLoader {
         switch family {
         case .dirPrefixed, .dirDiesel:
             layout = .dir
-            try builder.buildDirectories(familyEntries.map(\.name), kinds: familyEntries.map(\.kind))
+            try builder.buildDirectories(migrationEntries.map(\.name), kinds: migrationEntries.map(\.kind))
         case .flatFamily:
-            let anyPlain = familyEntries.contains { if case .plainUp = $0.kind { return true } else { return false } }
+            let anyPlain = migrationEntries.contains { if case .plainUp = $0.kind { return true } else { return false } }
             layout = anyPlain ? .flat : .updown
-            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: migrationEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .timestamp:
             layout = .timestamp
-            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: migrationEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .flyway:
             layout = .flyway
-            try builder.buildFileFamily(files: familyEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
+            try builder.buildFileFamily(files: migrationEntries.lazy.map { ($0.name, $0.kind) }, layout: layout, texts: texts)
         case .sections:
             layout = .sections
             var counts: [SectionParser.Flavor: Int] = [:]
-            for entry in familyEntries { counts[flavors[entry.name]!, default: 0] += 1 }
+            for entry in migrationEntries { counts[flavors[entry.name]!, default: 0] += 1 }
             sectionFlavor = counts.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key
             if counts.count > 1 {
-                let goose = familyEntries.filter { flavors[$0.name] == .goose }.map(\.name)
-                let dbmate = familyEntries.filter { flavors[$0.name] == .dbmate }.map(\.name)
+                let goose = migrationEntries.filter { flavors[$0.name] == .goose }.map(\.name)
+                let dbmate = migrationEntries.filter { flavors[$0.name] == .dbmate }.map(\.name)
                 warnings.append("\(path) mixes goose (\(goose.joined(separator: ", "))) and dbmate "
                                 + "(\(dbmate.joined(separator: ", "))) annotations")
             }
-            try builder.buildSections(familyEntries.compactMap { entry in
+            try builder.buildSections(migrationEntries.compactMap { entry in
                 guard case .plainUp(let version, let name) = entry.kind else { return nil }
                 return (fileName: entry.name, version: version, name: name, text: texts[entry.name] ?? "")
             })

@@ -31,14 +31,6 @@ struct MigrationBuilder {
         var downs: [VersionedFile] = []
         var verifies: [VersionedFile] = []
         var repeatables: [(fileName: String, name: String)] = []
-        // Room for exactly the up scripts, not the doubling growth of appends (which can leave half
-        // of the list unused).
-        ups.reserveCapacity(files.reduce(0) { count, file in
-            switch file.1 {
-            case .plainUp, .suffixed(_, _, .up), .timestamped(_, _, .up), .flyway(_, _, .up): count + 1
-            default: count
-            }
-        })
         for (fileName, kind) in files {
             func add(_ versionText: String, _ name: String, to list: inout [VersionedFile]) {
                 // The classifier only produces parseable versions.
