@@ -65,8 +65,11 @@ public struct BackupFile: Sendable, Hashable {
 /// let (restored, safety) = try await backups.restore(from: file.path, currentVersionLabel: "004")
 /// ```
 ///
-/// - Backups are taken with SQLite's online backup API from a separate connection: the copy is a
-///   consistent snapshot even while other processes write, and includes what is still in the WAL.
+/// - Each backup is a consistent snapshot even while other processes write. A database in WAL mode
+///   is copied with SQLite's online backup API from a separate connection (what is still in the
+///   WAL included) and the copy is checked; one in rollback-journal mode is copied byte for byte
+///   under SQLite's shared lock, which no commit can pass, while a second connection checks the
+///   same locked database: the speed of `cp`.
 /// - Each backup is written to a hidden temporary file in the backups directory, created with mode
 ///   `0600`, checked with `PRAGMA integrity_check`, optionally gzipped (by the `gzip` program),
 ///   and only then given its final name with `link(2)`, which never replaces or follows an
@@ -234,7 +237,8 @@ public struct SQLiteBackups: Sendable {
         return file
     }
 
-    /// Online backup to a new hidden file in `parent`, integrity-checked and optionally gzipped;
+    /// Online backup to a new hidden file in `parent` (``lockedCopy(from:to:busyTimeout:)``, or in
+    /// WAL mode ``onlineBackup(from:to:busyTimeout:)``), integrity-checked and optionally gzipped;
     /// returns the temporary file's path (the caller renames or removes it).
     private func makeCheckedCopy(in parent: String, name: String, compressed: Bool) throws(StrataError) -> String {
         var info = stat()
@@ -250,8 +254,13 @@ public struct SQLiteBackups: Sendable {
         defer { if !keepCopy { Self.removeWithSidecars(copy) } }
         let fd = try Self.createExclusive(copy, mode: 0o600, forceMode: true)
         close(fd)
-        try Self.onlineBackup(from: databasePath, to: copy, busyTimeout: busyTimeout)
-        let check = try Self.integrityCheck(copy, displayPath: "the backup of \(databasePath)", busyTimeout: busyTimeout)
+        let check: [String]
+        if let lines = try Self.lockedCopy(from: databasePath, to: copy, busyTimeout: busyTimeout) {
+            check = lines
+        } else {
+            try Self.onlineBackup(from: databasePath, to: copy, busyTimeout: busyTimeout)
+            check = try Self.integrityCheck(copy, displayPath: "the backup of \(databasePath)", busyTimeout: busyTimeout)
+        }
         guard check == ["ok"] else {
             throw StrataError(.database, "the backup of \(databasePath) failed its integrity check, so it was deleted",
                               hint: "the database itself is probably damaged: run `strata verify --full`, and restore "
@@ -690,8 +699,20 @@ public struct SQLiteBackups: Sendable {
             throw openError(db, path: displayPath, context: "cannot open \(displayPath)")
         }
         sqlite3_busy_timeout(connection, Int32(min(busyTimeout * 1000, Double(Int32.max))))
-        mapIfLarge(connection, path: path)  // pages read from a map: half the time
-        _ = sqlite3_exec(connection, RawQuery.scanCacheSize, nil, nil, nil)  // read once: no cache needed
+        prepareForScan(connection, path: path)
+        return try integrityCheck(connection, displayPath: displayPath)
+    }
+
+    /// Sets a connection up to read the whole database once: pages from a memory map when the file
+    /// is large (half the time), and a small page cache (see ``RawQuery/scanCacheKiB``).
+    static func prepareForScan(_ connection: OpaquePointer, path: String) {
+        mapIfLarge(connection, path: path)
+        _ = sqlite3_exec(connection, RawQuery.scanCacheSize, nil, nil, nil)
+    }
+
+    /// The lines of `PRAGMA integrity_check` on an open connection; a damaged file's error hints at
+    /// restoring `displayPath`.
+    static func integrityCheck(_ connection: OpaquePointer, displayPath: String) throws(StrataError) -> [String] {
         do throws(StrataError) {
             return try RawQuery.strings(connection, "PRAGMA integrity_check")
         } catch {
@@ -703,12 +724,12 @@ public struct SQLiteBackups: Sendable {
         }
     }
 
-    private static func openError(_ db: OpaquePointer?, path: String, context: String) -> StrataError {
+    static func openError(_ db: OpaquePointer?, path: String, context: String) -> StrataError {
         let rc = db.map { sqlite3_extended_errcode($0) } ?? SQLITE_CANTOPEN
         return codeError(rc, connection: db, path: path, context: context)
     }
 
-    private static func codeError(_ rc: Int32, connection: OpaquePointer?, path: String, context: String) -> StrataError {
+    static func codeError(_ rc: Int32, connection: OpaquePointer?, path: String, context: String) -> StrataError {
         let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
             ?? String(cString: sqlite3_errstr(rc))
         let hint: String? = switch rc & 0xFF {
@@ -810,24 +831,35 @@ public struct SQLiteBackups: Sendable {
             throw StrataError(.configuration, "cannot read \(source): \(errnoText())")
         }
         defer { close(input) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            let n = read(input, buffer.baseAddress, buffer.count)
             if n == 0 { return }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StrataError(.configuration, "cannot read \(source): \(errnoText())")
             }
-            var offset = 0
-            while offset < n {
-                let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, n - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw StrataError(.database, "cannot write \(destinationPath): \(errnoText())",
-                                      hint: "check that the disk has room")
+            try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), destinationPath: destinationPath)
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, destinationPath: String) throws(StrataError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == ENOSPC || code == EDQUOT {
+                    throw StrataError(.database, "cannot write \(destinationPath): the disk is full (\(errnoText()))",
+                                      hint: "free space, or set `backups.dir` in strata.yml to another disk")
                 }
-                offset += written
+                throw StrataError(.database, "cannot write \(destinationPath): \(errnoText())",
+                                  hint: "check that the disk has room")
             }
+            offset += written
         }
     }
 

@@ -117,6 +117,56 @@ struct SQLiteBackupsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: backups.directory).isEmpty, "temporary files are removed")
     }
 
+    @Test func backupOfARollbackJournalDatabaseIsItsExactBytes() async throws {
+        let db = try makeDatabase(rows: 500)
+        let file = try await SQLiteBackups(databasePath: db).create(label: "1", reason: "manual")
+        #expect(bytes(file.path) == bytes(db), "a database not in WAL mode is copied byte for byte")
+        #expect(try integrity(file.path) == "ok")
+    }
+
+    @Test func backupOfAnEmptyDatabaseFileCanBeRestored() async throws {
+        let db = dir.path("empty.db")
+        #expect(FileManager.default.createFile(atPath: db, contents: nil))
+        let backups = SQLiteBackups(databasePath: db)
+        let file = try await backups.create(label: nil, reason: "pre-migration")
+        #expect(file.size > 0, "a database's first page, not an empty file (which restore refuses)")
+        #expect(try integrity(file.path) == "ok")
+        _ = try await SQLiteBackups(databasePath: dir.path("restored.db")).restore(from: file.path, currentVersionLabel: nil)
+    }
+
+    @Test func backupOfAWALDatabaseHoldsWhatIsStillInTheWAL() async throws {
+        let db = try makeDatabase(rows: 0, walMode: true)
+        // A second process writes rows that stay in the -wal file (no checkpoint on its close:
+        // another connection of this process keeps the database open meanwhile).
+        let holder = try DatabaseQueue(path: db)
+        defer { try? holder.close() }
+        _ = try holder.inDatabase { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") }
+        let wrote = try run("sqlite3", [db], stdin: "PRAGMA wal_autocheckpoint=0; INSERT INTO items (name) VALUES ('a'), ('b');")
+        #expect(wrote.0 == 0, "\(wrote.1)")
+        #expect(bytes(db + "-wal").count > 0)
+        let file = try await SQLiteBackups(databasePath: db).create(label: "1", reason: "manual")
+        #expect(try count(file.path) == 2)
+        #expect(try integrity(file.path) == "ok")
+    }
+
+    @Test func damagedPagesGiveNoBackupAndNameTheCheck() async throws {
+        let db = try makeDatabase(rows: 2000)
+        // Overwrite the middle of a leaf page of `items` (the header and the schema page stay good).
+        var data = bytes(db)
+        #expect(data.count > 8 * 4096)
+        for i in (4 * 4096 + 100)..<(4 * 4096 + 3000) { data[i] = 0xA5 }
+        try Data(data).write(to: URL(fileURLWithPath: db))
+        let backups = SQLiteBackups(databasePath: db)
+        let error = await strataError { _ = try await backups.create(label: "1", reason: "manual") }
+        #expect(error?.code == .database)
+        #expect(error?.message.contains("integrity check") == true, "\(String(describing: error))")
+        #expect(error?.databaseCode == "SQLITE_CORRUPT")
+        #expect(error?.details.isEmpty == false)
+        #expect(try backups.list().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: backups.directory).isEmpty, "temporary files are removed")
+        #expect(bytes(db) == data, "the database is not changed")
+    }
+
     @Test func compressedBackupRoundTrips() async throws {
         let db = try makeDatabase(rows: 50)
         let backups = SQLiteBackups(databasePath: db, compress: true)
@@ -333,10 +383,11 @@ struct SQLiteBackupsTests {
 
     // MARK: - Concurrency
 
-    @Test func onlineBackupWhileAnotherProcessWritesIsConsistent() async throws {
+    @Test(arguments: ["WAL", "DELETE"])
+    func backupWhileAnotherProcessWritesIsConsistent(journalMode: String) async throws {
         let db = dir.path("busy.db")
         let setup = try run("sqlite3", [db], stdin: """
-            PRAGMA journal_mode=WAL;
+            PRAGMA journal_mode=\(journalMode);
             CREATE TABLE events (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, payload BLOB NOT NULL);
             CREATE INDEX events_batch ON events(batch);
             """)
@@ -384,7 +435,9 @@ struct SQLiteBackupsTests {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         #expect(before >= 2000)
-        #expect(bytes(db + "-wal").count > 0, "the rows written so far are in the WAL")
+        if journalMode == "WAL" {
+            #expect(bytes(db + "-wal").count > 0, "the rows written so far are in the WAL")
+        }
         let backups = SQLiteBackups(databasePath: db)
         var files: [BackupFile] = []
         for _ in 0..<3 {
