@@ -54,11 +54,11 @@ extension SQLiteBackups {
             sqlite3_busy_timeout(checker, 0)
             let rc = sqlite3_exec(checker, "BEGIN; PRAGMA schema_version", nil, nil, nil)
             if rc == SQLITE_OK { break }
+            // The message is taken before the rollbacks, which reset it.
+            let error = codeError(rc, connection: checker, path: source, context: "cannot back up \(source)")
             _ = sqlite3_exec(checker, "ROLLBACK", nil, nil, nil)
             _ = sqlite3_exec(reader, "ROLLBACK", nil, nil, nil)
-            guard rc & 0xFF == SQLITE_BUSY && Date() < deadline else {
-                throw codeError(rc, connection: checker, path: source, context: "cannot back up \(source)")
-            }
+            guard rc & 0xFF == SQLITE_BUSY && Date() < deadline else { throw error }
             sqlite3_sleep(20)
         }
         defer {
@@ -101,8 +101,9 @@ extension SQLiteBackups {
     private static func readLock(_ connection: OpaquePointer, source: String) throws(StrataError) {
         let rc = sqlite3_exec(connection, "BEGIN; PRAGMA schema_version", nil, nil, nil)
         guard rc == SQLITE_OK else {
+            let error = codeError(rc, connection: connection, path: source, context: "cannot back up \(source)")
             _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
-            throw codeError(rc, connection: connection, path: source, context: "cannot back up \(source)")
+            throw error
         }
     }
 

@@ -112,6 +112,8 @@ struct SQLiteBackupsTests {
         let backups = SQLiteBackups(databasePath: db)
         let error = await strataError { _ = try await backups.create(label: "1", reason: "manual") }
         #expect(error?.code == .database)
+        #expect(error?.message.contains("not a database") == true, "\(String(describing: error?.message))")
+        #expect(error?.databaseCode == "SQLITE_NOTADB")
         #expect(error?.hint != nil)
         #expect(try backups.list().isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: backups.directory).isEmpty, "temporary files are removed")
