@@ -627,16 +627,12 @@ public struct SQLiteBackups: Sendable {
     /// rolled back first) into the existing empty file `destination`, in one step: one read
     /// transaction, a consistent snapshot that includes the WAL.
     static func onlineBackup(from source: String, to destination: String, busyTimeout: TimeInterval) throws(StrataError) {
-        var sourceHandle: OpaquePointer?
+        let src = try openForBackup(source, busyTimeout: busyTimeout)
         var destinationHandle: OpaquePointer?
         defer {
-            sqlite3_close_v2(sourceHandle)
+            sqlite3_close_v2(src)
             sqlite3_close_v2(destinationHandle)
         }
-        guard sqlite3_open_v2(source, &sourceHandle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let src = sourceHandle else {
-            throw openError(sourceHandle, path: source, context: "cannot open \(source) to back it up")
-        }
-        sqlite3_busy_timeout(src, Int32(min(busyTimeout * 1000, Double(Int32.max))))
         guard sqlite3_open_v2(destination, &destinationHandle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
               let dst = destinationHandle else {
             throw openError(destinationHandle, path: destination, context: "cannot open the backup file \(destination)")
