@@ -491,14 +491,17 @@ def big_db(args, out_dir):
     lines = [f"#### A {args.big_db} MiB SQLite database ({args.reps} repetitions, medians)\n",
              "`cp` does not sync; a backup is fsynced before it is kept, so `cp` + `sync FILE` is the like-for-like "
              "copy on disk. The ratio is to plain `cp`.\n",
-             "| storage | `cp` | `cp` + `sync` | `strata backup --output` | ratio to `cp` | no-op `up` | `status` |",
-             "|---|---|---|---|---|---|---|"]
+             "| storage, journal mode | `cp` | `cp` + `sync` | `strata backup --output` | ratio to `cp` | ratio to `cp` + `sync` "
+             "| no-op `up` | `status` |",
+             "|---|---|---|---|---|---|---|---|"]
     wl = os.path.join(tempfile.mkdtemp(prefix="strata-bench-wl-", dir="/dev/shm"), "wl")
     workload.generate(10, wl, ["flat"])
-    for storage in args.storage:
+    for storage, journal in [(s, j) for s in args.storage for j in args.big_db_journal]:
         scratch = scratch_dir(storage, args)
         db = os.path.join(scratch, "big.db")
         con = sqlite3.connect(db)
+        if journal == "wal":
+            con.execute("PRAGMA journal_mode=WAL")
         con.execute("CREATE TABLE payload (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, body BLOB NOT NULL)")
         con.execute("CREATE INDEX payload_kind ON payload (kind)")
         row_bytes = 4000
@@ -525,9 +528,10 @@ def big_db(args, out_dir):
             noop.append(measure(strata + ["--yes", "up"], None, None, f"{logs}/noop.log", args.timeout).wall)
             status.append(measure(strata + ["status"], None, None, f"{logs}/status.log", args.timeout).wall)
         size = os.path.getsize(db) / 1024 / 1024
-        c, b = median(cp), median(backup)
-        lines.append(f"| {storage} ({size:.0f} MiB) | {c:.3f} s | {median(cp_sync):.3f} s | {b:.3f} s | {b / c:.2f}× | "
-                     f"{median(noop):.3f} s | {median(status):.3f} s |")
+        c, cs, b = median(cp), median(cp_sync), median(backup)
+        mode = "WAL" if journal == "wal" else "rollback journal"
+        lines.append(f"| {storage}, {mode} ({size:.0f} MiB) | {c:.3f} s | {cs:.3f} s | {b:.3f} s | "
+                     f"{b / c:.2f}× | {b / cs:.2f}× | {median(noop):.3f} s | {median(status):.3f} s |")
         shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(os.path.dirname(wl), ignore_errors=True)
     lines.append("")
@@ -630,6 +634,8 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join(HERE, "results", time.strftime("%Y%m%d-%H%M%S")),
                    help="results directory: raw.tsv (appended), summary.md, env.txt")
     p.add_argument("--big-db", type=int, metavar="MIB", help="instead: the large-database checks with a database of MIB MiB")
+    p.add_argument("--big-db-journal", nargs="+", choices=["delete", "wal"], default=["delete", "wal"],
+                   help="journal modes of the large database (default: both)")
     p.add_argument("--startup", action="store_true", help="instead: start-up time and memory of `--version`")
     p.add_argument("--summarize", metavar="RAW_TSV", help="only print the tables of an earlier raw.tsv")
     args = p.parse_args(argv)

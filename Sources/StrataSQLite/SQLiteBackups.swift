@@ -65,11 +65,13 @@ public struct BackupFile: Sendable, Hashable {
 /// let (restored, safety) = try await backups.restore(from: file.path, currentVersionLabel: "004")
 /// ```
 ///
-/// - Each backup is a consistent snapshot even while other processes write. A database in WAL mode
-///   is copied with SQLite's online backup API from a separate connection (what is still in the
-///   WAL included) and the copy is checked; one in rollback-journal mode is copied byte for byte
-///   under SQLite's shared lock, which no commit can pass, while a second connection checks the
-///   same locked database: the speed of `cp`.
+/// - Each backup is a consistent snapshot even while other processes write, copied byte for byte
+///   at the speed of `cp` while a second connection checks the same locked database: in
+///   rollback-journal mode under SQLite's shared lock, which no commit can pass; in WAL mode under
+///   the write lock (readers go on, writers wait up to ``busyTimeout`` for the copy), as the main
+///   file with the WAL's committed frames written over it. A WAL this process cannot read, or a
+///   database it may not lock for writing, is copied with SQLite's online backup API instead, and
+///   the copy is checked.
 /// - Each backup is written to a hidden temporary file in the backups directory, created with mode
 ///   `0600`, checked with `PRAGMA integrity_check`, optionally gzipped (by the `gzip` program),
 ///   and only then given its final name with `link(2)`, which never replaces or follows an
@@ -89,8 +91,7 @@ public struct SQLiteBackups: Sendable {
     public let keep: Int
     /// Whether new backups in ``directory`` are gzip-compressed.
     public let compress: Bool
-    /// How long to wait for another connection's write lock when the database is not in WAL mode,
-    /// in seconds.
+    /// How long to wait for another connection's write lock, in seconds.
     public let busyTimeout: TimeInterval
 
     /// Configures backups of one database.
@@ -237,8 +238,8 @@ public struct SQLiteBackups: Sendable {
         return file
     }
 
-    /// Online backup to a new hidden file in `parent` (``lockedCopy(from:to:busyTimeout:)``, or in
-    /// WAL mode ``onlineBackup(from:to:busyTimeout:)``), integrity-checked and optionally gzipped;
+    /// Online backup to a new hidden file in `parent` (``lockedCopy(from:to:busyTimeout:)``, or when
+    /// it declines ``onlineBackup(from:to:busyTimeout:)``), integrity-checked and optionally gzipped;
     /// returns the temporary file's path (the caller renames or removes it).
     private func makeCheckedCopy(in parent: String, name: String, compressed: Bool) throws(StrataError) -> String {
         var info = stat()
@@ -255,8 +256,10 @@ public struct SQLiteBackups: Sendable {
         let fd = try Self.createExclusive(copy, mode: 0o600, forceMode: true)
         close(fd)
         let check: [String]
-        if let lines = try Self.lockedCopy(from: databasePath, to: copy, busyTimeout: busyTimeout) {
+        var synced = false
+        if let lines = try Self.lockedCopy(from: databasePath, to: copy, busyTimeout: busyTimeout, sync: !compressed) {
             check = lines
+            synced = !compressed
         } else {
             try Self.onlineBackup(from: databasePath, to: copy, busyTimeout: busyTimeout)
             check = try Self.integrityCheck(copy, displayPath: "the backup of \(databasePath)", busyTimeout: busyTimeout)
@@ -269,7 +272,7 @@ public struct SQLiteBackups: Sendable {
         }
         Self.removeSidecars(copy)
         guard compressed else {
-            Self.syncFile(copy)
+            if !synced { Self.syncFile(copy) }
             keepCopy = true
             return copy
         }
