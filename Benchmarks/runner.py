@@ -512,6 +512,7 @@ def big_db(args, out_dir):
         con.close()
         strata = [args.strata, "-d", f"sqlite:{db}", "-m", os.path.join(wl, "flat")]
         subprocess.run(strata + ["--yes", "up", "--no-backup"], check=True, capture_output=True)
+        os.sync()  # the new database's pages are not still being written back while the copies are timed
         logs = os.path.join(scratch, "logs")
         os.makedirs(logs, exist_ok=True)
         cp, cp_sync, backup, noop, status = [], [], [], [], []
