@@ -207,6 +207,34 @@ struct SwiftMigrationTests {
     }
 }
 
+extension SwiftMigrationTests {
+    /// The app's pool is in WAL mode and its rows are still in the WAL: the backup taken before the
+    /// migration (a byte copy under the write lock, with the WAL's frames) holds them, while the
+    /// pool's own connections stay open.
+    @Test func theBackupOfAnAppsWALPoolHoldsWhatIsInItsWAL() async throws {
+        let path = dir.newDatabasePath()
+        let pool = try DatabasePool(path: path)
+        try await pool.write { db in
+            try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+            for i in 0..<50 { try db.execute(sql: "INSERT INTO notes (body) VALUES (?)", arguments: ["note \(i)"]) }
+        }
+        #expect((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 > 0)
+        let driver = try SQLiteDriver(writer: pool)
+        var migrator = Migrator(driver: driver)
+        try migrator.registerMigration("001", "tags", sql: "CREATE TABLE tags (id INTEGER PRIMARY KEY);")
+        let report = try await migrator.migrate()
+        let backup = try #require(report.backup)
+        let (notes, tags) = try inspect(backup) { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM notes"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'tags'"))
+        }
+        #expect(notes == 50, "the rows still in the WAL are in the backup")
+        #expect(tags == 0, "taken before the migration")
+        await driver.close()
+        try await pool.write { try $0.execute(sql: "INSERT INTO tags DEFAULT VALUES") }
+    }
+}
+
 /// Keeps a migration's handle past the migration.
 final class HandleBox: Sendable {
     private let lock = NSLock()
