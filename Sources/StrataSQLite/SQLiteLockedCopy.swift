@@ -54,6 +54,7 @@ extension SQLiteBackups {
         prepareForScan(checker, path: source)
         let deadline = Date().addingTimeInterval(busyTimeout)
         var walMode = false
+        var pageSize: Int64 = 0
         while true {
             guard try lock(reader, source: source, write: walMode) else { return nil }
             // A file shorter than a header is an empty database to SQLite: the online backup
@@ -69,6 +70,7 @@ extension SQLiteBackups {
                 if Date() < deadline { continue }
                 return nil
             }
+            pageSize = Int64(header.pageSize)
             sqlite3_busy_timeout(checker, 0)
             let rc = sqlite3_exec(checker, "BEGIN; PRAGMA schema_version", nil, nil, nil)
             if rc == SQLITE_OK { break }
@@ -86,7 +88,6 @@ extension SQLiteBackups {
 
         let file = try databaseFile(reader, source: source)
         var length = try file.length(source)
-        guard let pageSize = try DatabaseHeader(file, source: source).map({ Int64($0.pageSize) }) else { return nil }
         var replay: (log: SQLiteVFSFile, frames: SQLiteWALReplay)?
         if walMode {
             guard let log = SQLiteVFSFile.of(reader, journal: true),
