@@ -29,11 +29,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one SQLite call Swift cannot make (variadic `sqlite3_config`).
+        .target(name: "CStrataSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite driver on GRDB and the system libsqlite3.
         .target(
             name: "StrataSQLite",
             dependencies: [
                 "Strata",
+                "CStrataSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -64,7 +67,8 @@ let package = Package(
         .testTarget(
             name: "StrataSQLiteTests",
             dependencies: ["Strata", "StrataSQLite", "StrataDriverTesting",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // A throwaway PostgreSQL server shared by the test targets of one test process.
         .target(name: "PostgresTestServer", dependencies: ["StrataPostgres"], path: "Tests/PostgresTestServer"),
@@ -77,7 +81,8 @@ let package = Package(
         .testTarget(
             name: "StrataCLITests",
             dependencies: ["StrataCLI", "StrataTool", "PostgresTestServer",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Strata
+import StrataSQLite
 
 extension StrataCommand {
     /// Runs `strata` with the process's arguments: parses them, runs the command and exits with
@@ -13,7 +14,12 @@ extension StrataCommand {
     ///     static func main() async { await StrataCommand.runTool() }
     /// }
     /// ```
+    ///
+    /// It first turns SQLite's memory statistics off for the process (``SQLiteMemoryStatistics``):
+    /// the command line reads none of them, and every allocation inside SQLite then skips a global
+    /// mutex.
     public static func runTool(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        SQLiteMemoryStatistics.disable()
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

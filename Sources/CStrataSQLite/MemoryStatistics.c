@@ -1,0 +1,6 @@
+#include "CStrataSQLite.h"
+#include <sqlite3.h>
+
+int strata_sqlite3_disable_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
