@@ -9,7 +9,9 @@ through the floor's own client beside the floor and beside `strata` itself. So:
   floor     the plain client running the workload (one transaction per migration + history row)
   replay    the plain client running Strata's recorded statements: what any client, however
             lean, would cost while sending what Strata sends
-  records   the replay reduced to the script, BEGIN/COMMIT and the history and audit-log rows
+  replay-nm (SQLite) the replay with SQLite's memory statistics off, as strata runs SQLite
+            (SQLiteMemoryStatistics): the least Strata's statements cost in Strata's own process
+  records   the replay-nm reduced to the script, BEGIN/COMMIT and the history and audit-log rows
             (SPEC §3: one history row per version, every event appended to the log): the least
             a run that keeps Strata's records sends
   batched   (PostgreSQL) the replay with each migration's transaction sent as one simple-query
@@ -22,7 +24,8 @@ through the floor's own client beside the floor and beside `strata` itself. So:
 SQLite: the statements are recorded with a small preloaded library (built here with `cc`) that
 hooks `sqlite3_open_v2` and traces each statement Strata runs, its bound values expanded
 (`sqlite3_trace_v2` + `sqlite3_expanded_sql`); the connection that ran the most statements is
-the run's (the others are the backup's check and the lock's). PostgreSQL: the server logs every
+the run's (the others are the backup's check and the lock's). Another preloaded library turns
+SQLite's memory statistics off in `sqlite3` before it starts (replay-nm, records). PostgreSQL: the server logs every
 statement (`log_statement = all`) with its parameters, which are put back in as literals.
 
 Times are medians and minimums of interleaved repetitions (order alternating), each on a fresh
@@ -67,6 +70,10 @@ static int record(unsigned type, void *db, void *stmt, void *text) {
     return 0;
 }
 int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs) {
+    if (!getenv("STRATA_REPLAY_TRACE")) {  /* the memory-statistics library: no tracing */
+        int (*open_v2)(const char *, sqlite3 **, int, const char *) = dlsym(RTLD_NEXT, "sqlite3_open_v2");
+        return open_v2(path, db, flags, vfs);
+    }
     static int (*open_v2)(const char *, sqlite3 **, int, const char *);
     if (!open_v2) {
         open_v2 = dlsym(RTLD_NEXT, "sqlite3_open_v2");
@@ -77,6 +84,13 @@ int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs) 
     int rc = open_v2(path, db, flags, vfs);
     if (rc == 0 && *db) trace_v2(*db, TRACE_STMT, record, *db);
     return rc;
+}
+/* Before main (and so before SQLite initializes): memory statistics off, when asked. */
+__attribute__((constructor)) static void statistics_off(void) {
+    if (!getenv("STRATA_REPLAY_NO_MEMSTATUS")) return;
+    int (*config)(int, ...) = dlsym(RTLD_NEXT, "sqlite3_config");
+    if (!config) config = dlsym(RTLD_DEFAULT, "sqlite3_config");
+    if (config) config(9 /* SQLITE_CONFIG_MEMSTATUS */, 0);
 }
 """
 
@@ -185,12 +199,14 @@ def run_sqlite(args, scratch, wl):
               f"in the records script; floor {sum(1 for _ in open(os.path.join(floor, phase + '.sql')))} lines",
               file=sys.stderr)
 
-    def client(script, base=None):
+    lean = dict(os.environ, LD_PRELOAD=tracer, STRATA_REPLAY_NO_MEMSTATUS="1")
+
+    def client(script, base=None, env=None):
         def run():
             db = fresh_path(scratch, "run")
             if base:
                 shutil.copyfile(base, db)
-            return timed(["sqlite3", "-bail", db], scratch, stdin_path=script)
+            return timed(["sqlite3", "-bail", db], scratch, stdin_path=script, env=env)
         return run
 
     def strata_run(command, base=None):
@@ -203,15 +219,18 @@ def run_sqlite(args, scratch, wl):
 
     notes = {"floor": "`sqlite3` running the floor's script",
              "replay": "`sqlite3` running Strata's recorded statements",
-             "records": "the replay without the foreign-key bookkeeping: script, history row, log row",
+             "replay-nm": "the same, SQLite's memory statistics off (as in strata)",
+             "records": "replay-nm without the foreign-key bookkeeping: script, history row, log row",
              "strata": "`strata` (backup, checks, lint: default safety on)"}
     out = []
     up = interleave({"floor": client(os.path.join(floor, "up.sql")), "replay": client(scripts["up", "replay"]),
-                     "records": client(scripts["up", "records"]), "strata": strata_run(["up"])}, args.reps)
+                     "replay-nm": client(scripts["up", "replay"], env=lean),
+                     "records": client(scripts["up", "records"], env=lean), "strata": strata_run(["up"])}, args.reps)
     out.append(table(f"sqlite `up`, N={args.count}, {args.reps} repetitions", up, notes))
     down = interleave({"floor": client(os.path.join(floor, "down.sql"), applied_by_floor),
                        "replay": client(scripts["down", "replay"], applied_by_strata),
-                       "records": client(scripts["down", "records"], applied_by_strata),
+                       "replay-nm": client(scripts["down", "replay"], applied_by_strata, env=lean),
+                       "records": client(scripts["down", "records"], applied_by_strata, env=lean),
                        "strata": strata_run(["down", "--all"], applied_by_strata)}, args.reps)
     out.append(table(f"sqlite `down --all`, N={args.count}, {args.reps} repetitions", down, notes))
     return out
