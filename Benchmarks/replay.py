@@ -70,10 +70,6 @@ static int record(unsigned type, void *db, void *stmt, void *text) {
     return 0;
 }
 int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs) {
-    if (!getenv("STRATA_REPLAY_TRACE")) {  /* the memory-statistics library: no tracing */
-        int (*open_v2)(const char *, sqlite3 **, int, const char *) = dlsym(RTLD_NEXT, "sqlite3_open_v2");
-        return open_v2(path, db, flags, vfs);
-    }
     static int (*open_v2)(const char *, sqlite3 **, int, const char *);
     if (!open_v2) {
         open_v2 = dlsym(RTLD_NEXT, "sqlite3_open_v2");
@@ -82,7 +78,8 @@ int sqlite3_open_v2(const char *path, sqlite3 **db, int flags, const char *vfs) 
         free_sql = dlsym(RTLD_NEXT, "sqlite3_free");
     }
     int rc = open_v2(path, db, flags, vfs);
-    if (rc == 0 && *db) trace_v2(*db, TRACE_STMT, record, *db);
+    /* Without STRATA_REPLAY_TRACE the library only turns the memory statistics off. */
+    if (rc == 0 && *db && getenv("STRATA_REPLAY_TRACE")) trace_v2(*db, TRACE_STMT, record, *db);
     return rc;
 }
 /* Before main (and so before SQLite initializes): memory statistics off, when asked. */
@@ -192,10 +189,10 @@ def run_sqlite(args, scratch, wl):
     scripts = {}
     for phase in ("up", "down"):
         statements = sqlite_statements(os.path.join(scratch, f"{phase}.trace"))
+        records = sqlite_records(statements)
         scripts[phase, "replay"] = write_script(os.path.join(args.out, f"sqlite-{phase}-replay.sql"), statements)
-        scripts[phase, "records"] = write_script(os.path.join(args.out, f"sqlite-{phase}-records.sql"),
-                                                 sqlite_records(statements))
-        print(f"sqlite {phase}: {len(statements)} statements recorded, {len(sqlite_records(statements))} "
+        scripts[phase, "records"] = write_script(os.path.join(args.out, f"sqlite-{phase}-records.sql"), records)
+        print(f"sqlite {phase}: {len(statements)} statements recorded, {len(records)} "
               f"in the records script; floor {sum(1 for _ in open(os.path.join(floor, phase + '.sql')))} lines",
               file=sys.stderr)
 
