@@ -51,31 +51,37 @@ public struct Linter: Sendable {
     ///   - context: migrations applied before them: read for foreign-key references, not checked.
     /// - Returns: the findings, by file order of the migrations, then line and column.
     public func lint(_ migrations: [Migration], context: [Migration] = []) -> [LintDiagnostic] {
+        // The state moves into each script's reader and back out (`swap`), never copied: a copy
+        // per migration of the tables created so far made linting a run quadratic in its length.
         var state = LintSchemaState()
         for migration in context {
             var reader = ScriptLint(script: migration.up, role: .context, engine: engine, sqliteVersion: sqliteVersion,
-                                    state: state, migration: migration)
+                                    state: LintSchemaState(), migration: migration)
+            swap(&reader.state, &state)
             reader.run()
-            state = reader.state
+            swap(&reader.state, &state)
             state.newTables = []
         }
         var diagnostics: [LintDiagnostic] = []
         for migration in migrations {
             if scope == .migration { state.newTables = [] }
             var up = ScriptLint(script: migration.up, role: .up, engine: engine, sqliteVersion: sqliteVersion,
-                                state: state, migration: migration)
+                                state: LintSchemaState(), migration: migration)
+            swap(&up.state, &state)
             up.run()
             up.checkDown()
+            swap(&up.state, &state)
             var found = up.diagnostics
-            let after = up.state
             if let down = migration.downScript {
+                // Only the rules about statements the engine cannot run apply to a down script, and
+                // none of them reads the state (see `ScriptLint.checksBehaviour`): an empty one
+                // spares copying the schema learned so far for each down script.
                 var reader = ScriptLint(script: down, role: .down, engine: engine, sqliteVersion: sqliteVersion,
-                                        state: after, migration: migration)
+                                        state: LintSchemaState(), migration: migration)
                 reader.run()
                 found += reader.diagnostics
             }
             diagnostics += Self.sorted(found, upPath: migration.up.path)
-            state = after
         }
         return diagnostics
     }

@@ -25,9 +25,22 @@ struct StatementTokens {
         var text: String
         /// UTF-8 offset of the token in the statement text.
         var offset: Int
+        /// The text uppercased, for words (kept once: the checks compare keywords many times);
+        /// empty for other kinds.
+        private var folded: String
+        /// The first byte of the text (the character of a punctuation token).
+        private var firstByte: UInt8
+
+        init(kind: Kind, text: String, offset: Int) {
+            self.kind = kind
+            self.text = text
+            self.offset = offset
+            folded = kind == .word ? text.uppercased() : ""
+            firstByte = text.utf8.first ?? 0
+        }
 
         /// The text uppercased (keywords are compared with this).
-        var upper: String { text.uppercased() }
+        var upper: String { kind == .word ? folded : text.uppercased() }
 
         /// The identifier it names: quotes removed, lowercased.
         var name: String {
@@ -38,10 +51,10 @@ struct StatementTokens {
         }
 
         /// Whether the token is the keyword `keyword` (uppercase).
-        func `is`(_ keyword: String) -> Bool { kind == .word && text.count == keyword.count && upper == keyword }
+        func `is`(_ keyword: String) -> Bool { kind == .word && folded == keyword }
 
-        /// Whether the token is the punctuation character `c`.
-        func isPunctuation(_ c: Character) -> Bool { kind == .punctuation && text.first == c }
+        /// Whether the token is the punctuation character `c` (ASCII).
+        func isPunctuation(_ c: Unicode.Scalar) -> Bool { kind == .punctuation && UInt32(firstByte) == c.value }
 
         /// Whether the token can be a name (a word or a quoted identifier).
         var isName: Bool { kind == .word || kind == .identifier }
@@ -59,6 +72,10 @@ struct StatementTokens {
             var i = 0
             while i < lexer.count {
                 let token = lexer.token(at: i)
+                if token.kind == .whitespace || token.kind == .comment {
+                    i = token.end
+                    continue
+                }
                 let piece = String(decoding: UnsafeBufferPointer(rebasing: buffer[i..<token.end]), as: UTF8.self)
                 switch token.kind {
                 case .whitespace, .comment:
@@ -77,6 +94,28 @@ struct StatementTokens {
                 i = token.end
             }
             return tokens
+        }
+    }
+
+    /// The first significant token of `text` uppercased, when it is a word (keyword or unquoted
+    /// identifier); `nil` otherwise. Reads no further than that token.
+    static func firstWord(_ text: String, dialect: SQLDialect) -> String? {
+        var text = text
+        return text.withUTF8 { buffer in
+            let lexer = SQLLexer(buffer, dialect: dialect)
+            var i = 0
+            while i < lexer.count {
+                let token = lexer.token(at: i)
+                switch token.kind {
+                case .whitespace, .comment:
+                    i = token.end
+                case .word:
+                    return String(decoding: UnsafeBufferPointer(rebasing: buffer[i..<token.end]), as: UTF8.self).uppercased()
+                case .quoted, .semicolon, .punctuation:
+                    return nil
+                }
+            }
+            return nil
         }
     }
 

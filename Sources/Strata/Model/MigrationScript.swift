@@ -45,10 +45,13 @@ public struct MigrationScript: Sendable, Hashable {
 
     /// The statements of the script, split by ``SQLSplitter`` with locations in the file.
     public func statements(dialect: SQLDialect = .generic) -> [SQLStatement] {
-        SQLSplitter.split(sql, dialect: dialect).map { piece in
-            var statement = piece
-            statement.location = location(ofUTF8Offset: piece.utf8Range.lowerBound)
-            return statement
+        var statements = SQLSplitter.split(sql, dialect: dialect)
+        // The splitter locates each piece in one walk over the text (line 1, column 1 at its
+        // top): only the file and the section's first line are added here.
+        for k in statements.indices {
+            let relative = statements[k].location
+            statements[k].location = SourceLocation(file: path, line: firstLine - 1 + relative.line, column: relative.column)
         }
+        return statements
     }
 }

@@ -28,6 +28,11 @@ struct LintRuleTests {
              safe: "CREATE TABLE scratch (a);\nDROP TABLE scratch;"),
         Case(code: "STRATA002", engine: .postgres, firing: "DROP TABLE IF EXISTS public.users CASCADE;",
              safe: "CREATE TABLE users_new (id int);\nINSERT INTO users_new SELECT id FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;"),
+        // The linter reads only statements whose first word a rule looks at; an insert counts
+        // as a copy (a rebuild, not a loss) only when a SELECT follows, in any case.
+        Case(code: "STRATA002", engine: .sqlite,
+             firing: "CREATE TABLE users_new (id);\nINSERT INTO users_new VALUES (1);\nDROP TABLE users;",
+             safe: "CREATE TABLE users_new (id);\n/* copy */ insert into users_new\n  select id from users;\nDROP TABLE users;"),
         Case(code: "STRATA003", engine: .sqlite, firing: "ALTER TABLE users DROP COLUMN nickname;",
              safe: "ALTER TABLE users ADD COLUMN nickname TEXT;"),
         Case(code: "STRATA003", engine: .postgres, firing: "ALTER TABLE users DROP nickname;",
