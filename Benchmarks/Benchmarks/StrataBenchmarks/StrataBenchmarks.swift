@@ -36,6 +36,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("lint 1,000 pending migrations (the linter run of up)") { benchmark in
+        let migrations = try MigrationDirectory(path: Fixture.shared.workload.directory).load().migrations
+        let linter = Linter(engine: .sqlite, sqliteVersion: "3.40.1", scope: .run)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(linter.lint(migrations))
+        }
+    }
+
     Benchmark("plan up, 1,000 applied, nothing pending") { benchmark in
         let (migrations, records) = try await Fixture.shared.appliedState()
         benchmark.startMeasurement()
