@@ -53,7 +53,7 @@ struct ScriptLint {
     mutating func run() {
         for statement in statements {
             self.statement = statement
-            guard Self.mayBeChecked(statement.text, dialect: engine.dialect) else { continue }
+            guard Self.mayBeChecked(statement) else { continue }
             tokens = StatementTokens(statement.text, dialect: engine.dialect)
             check()
         }
@@ -92,10 +92,10 @@ struct ScriptLint {
     /// Whether ``check()`` can find anything in a statement, judged from its first word without
     /// tokenizing the rest: most statements of a script (inserts of rows, updates) are of no
     /// interest to any rule, and tokenizing them was most of the linter's time.
-    static func mayBeChecked(_ text: String, dialect: SQLDialect) -> Bool {
-        guard let first = StatementTokens.firstWord(text, dialect: dialect) else { return false }
+    static func mayBeChecked(_ statement: SQLStatement) -> Bool {
+        guard let first = statement.firstKeywords(1).first else { return false }
         if checkedFirstWords.contains(first) { return true }
-        if first == "INSERT" || first == "REPLACE" { return ByteSearch.containsIgnoringASCIICase(text, "SELECT") }
+        if first == "INSERT" || first == "REPLACE" { return ByteSearch.containsIgnoringASCIICase(statement.text, "SELECT") }
         return false
     }
 

@@ -97,28 +97,6 @@ struct StatementTokens {
         }
     }
 
-    /// The first significant token of `text` uppercased, when it is a word (keyword or unquoted
-    /// identifier); `nil` otherwise. Reads no further than that token.
-    static func firstWord(_ text: String, dialect: SQLDialect) -> String? {
-        var text = text
-        return text.withUTF8 { buffer in
-            let lexer = SQLLexer(buffer, dialect: dialect)
-            var i = 0
-            while i < lexer.count {
-                let token = lexer.token(at: i)
-                switch token.kind {
-                case .whitespace, .comment:
-                    i = token.end
-                case .word:
-                    return String(decoding: UnsafeBufferPointer(rebasing: buffer[i..<token.end]), as: UTF8.self).uppercased()
-                case .quoted, .semicolon, .punctuation:
-                    return nil
-                }
-            }
-            return nil
-        }
-    }
-
     private init(tokens: [Token]) {
         self.tokens = tokens
     }
