@@ -72,25 +72,24 @@ struct StatementTokens {
             var i = 0
             while i < lexer.count {
                 let token = lexer.token(at: i)
-                if token.kind == .whitespace || token.kind == .comment {
-                    i = token.end
-                    continue
-                }
-                let piece = String(decoding: UnsafeBufferPointer(rebasing: buffer[i..<token.end]), as: UTF8.self)
+                let kind: Token.Kind
                 switch token.kind {
                 case .whitespace, .comment:
-                    break
+                    i = token.end
+                    continue  // no text made for what the checks never see
                 case .word:
-                    tokens.append(Token(kind: .word, text: piece, offset: i))
+                    kind = .word
                 case .quoted:
                     let first = buffer[i]
                     let isIdentifier = first == UInt8(ascii: "\"") || first == UInt8(ascii: "`") || first == UInt8(ascii: "[")
-                    tokens.append(Token(kind: isIdentifier ? .identifier : .string, text: piece, offset: i))
+                    kind = isIdentifier ? .identifier : .string
                 case .semicolon:
-                    tokens.append(Token(kind: .semicolon, text: piece, offset: i))
+                    kind = .semicolon
                 case .punctuation:
-                    tokens.append(Token(kind: .punctuation, text: piece, offset: i))
+                    kind = .punctuation
                 }
+                let piece = String(decoding: UnsafeBufferPointer(rebasing: buffer[i..<token.end]), as: UTF8.self)
+                tokens.append(Token(kind: kind, text: piece, offset: i))
                 i = token.end
             }
             return tokens
