@@ -96,10 +96,6 @@ struct StatementTokens {
         }
     }
 
-    private init(tokens: [Token]) {
-        self.tokens = tokens
-    }
-
     var count: Int { tokens.count }
 
     subscript(_ i: Int) -> Token? { i >= 0 && i < tokens.count ? tokens[i] : nil }
