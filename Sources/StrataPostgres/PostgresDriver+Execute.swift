@@ -34,8 +34,10 @@ extension PostgresDriver {
         let timeouts = Self.timeouts(unit.options)
 
         if unit.options.transactional {
+            let statements = try PostgresScriptRunner.statementsToSend(unit.script, policy: .absorb).statements
+            if let elapsed = try await runOnServer(unit, statements, connection: connection, sql: sql) { return elapsed }
             return try await transactionalUnit(unit, connection: connection, sql: sql) {
-                try await runner.run(unit.script, policy: .absorb)
+                try await runner.run(statements, of: unit.script)
             }
         }
 
@@ -63,6 +65,79 @@ extension PostgresDriver {
             try await self.write(unit.historyWrites(elapsed), sql: sql, connection: connection)
         }
         return elapsed
+    }
+
+    /// Runs a transactional unit as one statement, through ``PostgresScriptFunction``, when it can
+    /// (no timeouts of its own, no verify script, every statement one the function runs, history
+    /// writes of one row with or without its log entry): `BEGIN`, that statement, `COMMIT`, sent as
+    /// one ``PostgresQueryChain``. The transaction stays the client's, as on the
+    /// statement-by-statement path: a runner that dies before its `COMMIT` leaves nothing behind.
+    ///
+    /// Returns the milliseconds the statements took, or `nil` when the unit must run statement by
+    /// statement: it cannot use the function, or the statement failed with a server error — rolled
+    /// back, and run again statement by statement, which reports the failing statement where it
+    /// is. A lost connection, or a statement cancelled by the server's operator, is thrown as it is.
+    func runOnServer(_ unit: ExecutionUnit, _ statements: [SQLStatement], connection: PostgresConnection,
+                     sql: PostgresHistorySQL) async throws(StrataError) -> Int? {
+        guard unit.verify == nil, Self.timeouts(unit.options).isEmpty,
+              PostgresScriptFunction.runsInFunction(statements) else { return nil }
+        let writes = unit.historyWrites(0)
+        guard case .upsert(let record) = writes.first else { return nil }
+        var entry: LogEntry?
+        switch writes.count {
+        case 1: break
+        case 2:
+            guard case .append(let appended) = writes[1] else { return nil }
+            entry = appended
+        default: return nil
+        }
+        guard await prepareScriptFunction(connection) else { return nil }
+        let chain: [PostgresQuery] = ["BEGIN", sql.runAndRecord(statements.map(\.text), record: record, entry: entry), "COMMIT"]
+        switch await PostgresQueryChain.run(chain, on: connection, logger: logger, keepingRowsOf: 1) {
+        case .success(let rows):
+            await session.countServerRun()
+            return Int((try? rows.first?.decode(Int64.self)) ?? 0)
+        case .failure(let failure) where failure.index == 0:
+            throw PostgresErrors.databaseError(failure.error, context: "cannot start a transaction")
+        case .failure(let failure) where failure.index == 2:
+            throw await commitFailure(failure.error, connection)
+        case .failure(let failure):
+            await rollback(connection)
+            guard PostgresErrors.isRetriable(failure.error), !connection.isClosed else {
+                throw PostgresErrors.statementError(failure.error, code: .migrationFailed, script: unit.script,
+                                                    statement: statements[0])
+            }
+            logger.debug("running \(unit.script.path) in one statement failed; running it statement by statement",
+                         metadata: ["error": "\(String(reflecting: failure.error))"])
+            await session.setScriptFunction(.unknown)  // a script may have dropped it (`DISCARD TEMP`)
+            return nil
+        }
+    }
+
+    /// Makes sure ``PostgresScriptFunction`` exists on the connection, creating it the first time;
+    /// `false` when the session's `statement_timeout` is set or the function cannot be created.
+    private func prepareScriptFunction(_ connection: PostgresConnection) async -> Bool {
+        switch await session.scriptFunction {
+        case .ready: return true
+        case .unavailable: return false
+        case .unknown: break
+        }
+        do {
+            let timeout = try await connection.query("SELECT current_setting('statement_timeout')", logger: logger)
+                .collect().first?.decode(String.self)
+            guard timeout == "0" else {
+                await session.setScriptFunction(.unavailable)
+                return false
+            }
+            _ = try await connection.query(PostgresQuery(unsafeSQL: PostgresScriptFunction.createStatement), logger: logger).collect()
+            await session.setScriptFunction(.ready)
+            return true
+        } catch {
+            logger.debug("cannot create \(PostgresScriptFunction.name); migrations run statement by statement",
+                         metadata: ["error": "\(String(reflecting: error))"])
+            await session.setScriptFunction(.unavailable)
+            return false
+        }
     }
 
     /// A migration's own timeouts, as setting names and values.

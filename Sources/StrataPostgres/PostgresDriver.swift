@@ -352,6 +352,8 @@ extension PostgresDriver {
         private var opening: Task<Opened, any Error>?
         private var closed = false
         private(set) var historyReady = false
+        /// Whether ``PostgresScriptFunction`` exists on the connection.
+        private(set) var scriptFunction = PostgresScriptFunction.State.unknown
 
         init(source: ConnectionSource, eventLoop: (any EventLoop)?, sessionSettings: [(String, String)],
              historyTable: String, logTable: String, logger: Logger) {
@@ -365,6 +367,13 @@ extension PostgresDriver {
 
         func markHistoryReady() { historyReady = true }
 
+        func setScriptFunction(_ state: PostgresScriptFunction.State) { scriptFunction = state }
+
+        /// How many units ran as one statement through ``PostgresScriptFunction`` (tests read it).
+        private(set) var serverRuns = 0
+
+        func countServerRun() { serverRuns += 1 }
+
         /// Starts the connection task unless it is running or done; ``open()`` awaits it.
         @discardableResult
         func startOpening() -> Task<Opened, any Error>? {
@@ -372,6 +381,7 @@ extension PostgresDriver {
             if let opening { return opening }
             let source = source, sessionSettings = sessionSettings, logger = logger
             let historyTable = historyTable, logTable = logTable, eventLoop = eventLoop
+            scriptFunction = .unknown  // a new connection
             let task = Task {
                 try await Self.connect(source, on: eventLoop, sessionSettings: sessionSettings,
                                        historyTable: historyTable, logTable: logTable, logger: logger)
@@ -408,6 +418,10 @@ extension PostgresDriver {
             self.opening = nil
             guard let opened = try? await opening.value else { return }
             if let lease = opened.lease {
+                if scriptFunction == .ready {
+                    _ = try? await opened.connection.query(PostgresQuery(unsafeSQL: PostgresScriptFunction.dropStatement),
+                                                           logger: logger).collect()
+                }
                 for (name, _) in sessionSettings {
                     _ = try? await opened.connection.query(PostgresQuery(unsafeSQL: "RESET \(name)"), logger: logger).collect()
                 }

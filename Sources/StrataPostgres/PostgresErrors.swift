@@ -24,6 +24,14 @@ enum PostgresErrors {
         return mapped
     }
 
+    /// Whether running the statement again may give another answer, or the same error better
+    /// located: a server error, but not a lost connection (SQLSTATE class 08) nor the operator's
+    /// cancel, termination or shutdown (class 57), which must stop the run.
+    static func isRetriable(_ error: any Error) -> Bool {
+        guard let psql = unwrap(error) as? PSQLError, let sqlState = psql.serverInfo?[.sqlState] else { return false }
+        return !sqlState.hasPrefix("08") && !sqlState.hasPrefix("57")
+    }
+
     /// A server or connection error outside a migration script (history, locks, reads).
     static func databaseError(_ error: any Error, context: String? = nil) -> StrataError {
         if let strata = error as? StrataError { return strata }

@@ -22,6 +22,8 @@ struct PostgresHistorySQL: Sendable {
         history = "\(s).\(SQLQuoting.identifier(historyTable))"
         log = "\(s).\(SQLQuoting.identifier(logTable))"
         appendOnlyFunction = "\(s).\(SQLQuoting.identifier(logTable + "_append_only"))()"
+        runAndRecord = Self.runAndRecordSQL(history: history, log: log)
+        runAndUpsert = Self.runAndRecordSQL(history: history, log: nil)
     }
 
     /// The log's row trigger, refusing UPDATE and DELETE.
@@ -117,6 +119,43 @@ struct PostgresHistorySQL: Sendable {
             + append(firstParameter: HistoryRecord.columnNames.count + 1)
     }
 
+    /// One statement that runs a migration's statements on the server (``PostgresScriptFunction``)
+    /// and writes its history row (and its log entry, when given) with the milliseconds the
+    /// function measured, which it returns: `$1` the statements as `text[]`, then the row's and the
+    /// entry's values without their `execution_time_ms`. Sent outside a transaction, the statement
+    /// is its own transaction: the script and its records commit together, or nothing does.
+    func runAndRecord(_ statements: [String], record: HistoryRecord, entry: LogEntry?) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: HistoryRecord.columnNames.count + LogEntry.columnNames.count - 1)
+        binds.append(statements)
+        Self.bind(record, into: &binds, elapsed: false)
+        if let entry { Self.bind(entry, into: &binds, elapsed: false) }
+        return PostgresQuery(unsafeSQL: entry == nil ? runAndUpsert : runAndRecord, binds: binds)
+    }
+
+    /// The SQL of ``runAndRecord(_:record:entry:)``, with a log entry and without.
+    private let runAndRecord: String, runAndUpsert: String
+
+    private static func runAndRecordSQL(history: String, log: String?) -> String {
+        let hc = HistoryRecord.columnNames, lc = LogEntry.columnNames
+        var next = 2
+        func values(_ columns: [String]) -> String {
+            columns.map { column -> String in
+                guard column != "execution_time_ms" else { return "run.ms" }
+                defer { next += 1 }
+                return "$\(next)"
+            }.joined(separator: ", ")
+        }
+        var sql = "WITH run AS MATERIALIZED (SELECT \(PostgresScriptFunction.name)($1) AS ms), "
+            + "upserted AS (INSERT INTO \(history) (\(hc.joined(separator: ", "))) SELECT \(values(hc)) FROM run "
+            + "ON CONFLICT (version) DO UPDATE SET " + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+            + " RETURNING 1) "
+        if let log {
+            sql = String(sql.dropLast()) + ", appended AS (INSERT INTO \(log) (\(lc.joined(separator: ", "))) "
+                + "SELECT \(values(lc)) FROM run RETURNING 1) "
+        }
+        return sql + "SELECT ms FROM run"
+    }
+
     /// Writes as queries with bound values, in order: a history row followed by its log entry (what
     /// every run writes per migration) becomes one query, everything else one query per write.
     func queries(_ writes: [HistoryWrite]) -> [PostgresQuery] {
@@ -154,13 +193,14 @@ struct PostgresHistorySQL: Sendable {
         }
     }
 
-    /// A history row's values, in ``HistoryRecord/columnNames`` order.
-    private static func bind(_ r: HistoryRecord, into binds: inout PostgresBindings) {
+    /// A history row's values, in ``HistoryRecord/columnNames`` order; without `execution_time_ms`
+    /// when the statement takes it from the run (``runAndRecord(_:record:entry:)``).
+    private static func bind(_ r: HistoryRecord, into binds: inout PostgresBindings, elapsed: Bool = true) {
         for text in [r.version, r.description, r.kind.rawValue, r.script] { binds.append(text) }
         binds.append(r.checksum)
         binds.append(r.downSQL)
         for text in [r.appliedBy, r.hostname, r.appliedAt] { binds.append(text) }
-        binds.append(Int64(r.executionTimeMs))
+        if elapsed { binds.append(Int64(r.executionTimeMs)) }
         binds.append(r.status.rawValue)
         binds.append(r.rolledBackAt)
         binds.append(r.errorMessage)
@@ -169,12 +209,13 @@ struct PostgresHistorySQL: Sendable {
         binds.append(r.dirty)
     }
 
-    /// A log entry's values, in ``LogEntry/columnNames`` order.
-    private static func bind(_ e: LogEntry, into binds: inout PostgresBindings) {
+    /// A log entry's values, in ``LogEntry/columnNames`` order; without `execution_time_ms` when
+    /// the statement takes it from the run.
+    private static func bind(_ e: LogEntry, into binds: inout PostgresBindings, elapsed: Bool = true) {
         for text in [e.version, e.event.rawValue, e.description] { binds.append(text) }
         binds.append(e.checksum)
         for text in [e.actor, e.hostname, e.at] { binds.append(text) }
-        binds.append(e.executionTimeMs.map(Int64.init))
+        if elapsed { binds.append(e.executionTimeMs.map(Int64.init)) }
         binds.append(e.message)
         binds.append(e.strataVersion)
     }

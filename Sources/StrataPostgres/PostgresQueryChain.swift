@@ -29,33 +29,50 @@ enum PostgresQueryChain {
     /// Runs `queries` in order; `nil` when all of them succeeded.
     static func run(_ queries: [PostgresQuery], on connection: PostgresConnection,
                     logger: Logger) async -> Failure? {
-        guard !queries.isEmpty else { return nil }
+        switch await run(queries, on: connection, logger: logger, keepingRowsOf: nil) {
+        case .success: nil
+        case .failure(let failure): failure
+        }
+    }
+
+    /// Runs `queries` in order and returns the rows of query `kept` (none when `nil`).
+    static func run(_ queries: [PostgresQuery], on connection: PostgresConnection, logger: Logger,
+                    keepingRowsOf kept: Int?) async -> Result<[PostgresRow], Failure> {
+        guard !queries.isEmpty else { return .success([]) }
         let loop = connection.eventLoop
         let done = loop.makePromise(of: Void.self)
+        let rows = KeptRows()
         loop.execute {
-            send(0, of: queries, on: connection, logger: logger, done: done)
+            send(0, of: queries, on: connection, logger: logger, keeping: kept.map { ($0, rows) }, done: done)
         }
         do {
             try await done.futureResult.get()
-            return nil
+            return .success(rows.rows)
         } catch let failure as Failure {
-            return failure
+            return .failure(failure)
         } catch {
-            return Failure(index: 0, error: error)
+            return .failure(Failure(index: 0, error: error))
         }
+    }
+
+    /// The rows kept from one query of a chain: written on the event loop only, read once the
+    /// chain's promise has completed (which orders the reads after the writes).
+    private final class KeptRows: @unchecked Sendable {
+        var rows: [PostgresRow] = []
     }
 
     /// Sends query `index` (on the event loop) and, when it succeeds, the next.
     private static func send(_ index: Int, of queries: [PostgresQuery], on connection: PostgresConnection,
-                             logger: Logger, done: EventLoopPromise<Void>) {
+                             logger: Logger, keeping: (index: Int, rows: KeptRows)?, done: EventLoopPromise<Void>) {
         guard index < queries.count else {
             done.succeed(())
             return
         }
-        connection.query(queries[index], logger: logger) { _ in }.whenComplete { result in
+        let sink = keeping?.index == index ? keeping?.rows : nil
+        connection.query(queries[index], logger: logger) { row in sink?.rows.append(row) }.whenComplete { result in
             switch result {
             case .success:
-                send(index + 1, of: queries, on: connection, logger: logger, done: done)
+                send(index + 1, of: queries, on: connection, logger: logger, keeping: keeping, done: done)
             case .failure(let error):
                 done.fail(Failure(index: index, error: error))
             }

@@ -44,25 +44,40 @@ struct PostgresScriptRunner: Sendable {
     /// each only after the one before succeeded, as when awaiting them one by one.
     @discardableResult
     func run(_ script: MigrationScript, policy: TransactionPolicy) async throws(StrataError) -> Bool {
+        let (toSend, openInPassThrough) = try Self.statementsToSend(script, policy: policy)
+        try await run(toSend, of: script)
+        return openInPassThrough
+    }
+
+    /// Sends statements of `script` (as ``statementsToSend(_:policy:)`` chose them) as one
+    /// ``PostgresQueryChain``.
+    func run(_ toSend: [SQLStatement], of script: MigrationScript) async throws(StrataError) {
+        let queries = toSend.map { PostgresQuery(unsafeSQL: $0.text) }
+        if let failure = await PostgresQueryChain.run(queries, on: connection, logger: logger) {
+            throw PostgresErrors.statementError(failure.error, code: .migrationFailed, script: script,
+                                                statement: toSend[failure.index])
+        }
+    }
+
+    /// The statements of `script` to send, in order, and whether the script leaves a transaction of
+    /// its own open (only with `.passThrough`). With `.absorb` the script's balanced transaction
+    /// statements are left out, and misplaced ones are errors raised here, before anything is sent.
+    static func statementsToSend(_ script: MigrationScript,
+                                 policy: TransactionPolicy) throws(StrataError) -> (statements: [SQLStatement], leavesOpen: Bool) {
         var own = ScriptTransactionStatements()
         var openInPassThrough = false
         var toSend: [SQLStatement] = []
         for statement in script.statements(dialect: .postgres) {
-            let control = Self.transactionControl(statement)
+            let control = transactionControl(statement)
             if let control, policy == .absorb {
-                try own.absorb(control, at: statement.utf8Range.lowerBound, in: script, hint: Self.transactionControlHint)
+                try own.absorb(control, at: statement.utf8Range.lowerBound, in: script, hint: transactionControlHint)
                 continue
             }
             toSend.append(statement)
             if let control { openInPassThrough = control == .begin }
         }
         if policy == .absorb { try own.finish(in: script) }
-        let queries = toSend.map { PostgresQuery(unsafeSQL: $0.text) }
-        if let failure = await PostgresQueryChain.run(queries, on: connection, logger: logger) {
-            throw PostgresErrors.statementError(failure.error, code: .migrationFailed, script: script,
-                                                statement: toSend[failure.index])
-        }
-        return openInPassThrough
+        return (toSend, openInPassThrough)
     }
 
     /// Runs a verify script: the first row any statement returns fails the verification.

@@ -13,6 +13,14 @@ struct ConformanceTests {
         try await check.run { try await fixture.driver() }
     }
 
+    /// With a session `statement_timeout` every migration runs statement by statement (see
+    /// `PostgresScriptFunction`): the same suite, on that path.
+    @Test(arguments: DriverConformance.all)
+    func conformanceStatementByStatement(_ check: DriverConformance.Check) async throws {
+        let fixture = try PostgresFixture()
+        try await check.run { try await fixture.driver(statementTimeout: "10min") }
+    }
+
     @Test func logIsAppendOnly() async throws {
         let fixture = try PostgresFixture()
         try await DriverConformance.logIsAppendOnly(

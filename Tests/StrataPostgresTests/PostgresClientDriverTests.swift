@@ -40,12 +40,16 @@ struct PostgresClientDriverTests {
             #expect(closed?.code == .database)
 
             // The client is still the application's: both pooled connections are usable, with the
-            // session settings the driver made reset.
+            // session settings the driver made reset and no temporary function of Strata's left
+            // (migration 001 ran through it).
             let settings = try await withThrowingTaskGroup(of: String.self) { inner in
                 for _ in 0..<2 {
                     inner.addTask {
                         try await client.withConnection { connection in
-                            let rows = try await connection.query("SELECT current_setting('lock_timeout') || ' ' || count(*)::text FROM items",
+                            let rows = try await connection.query("""
+                                SELECT current_setting('lock_timeout') || ' ' || count(*)::text || ' '
+                                    || (to_regprocedure('pg_temp.strata_run_script(text[])') IS NULL)::text FROM items
+                                """,
                                                                   logger: fixture.logger).collect()
                             try await Task.sleep(for: .milliseconds(50))
                             return try rows.first?.decode(String.self) ?? ""
@@ -56,7 +60,7 @@ struct PostgresClientDriverTests {
                 for try await value in inner { seen.append(value) }
                 return seen
             }
-            #expect(settings == ["0 1", "0 1"], "\(settings)")
+            #expect(settings == ["0 1 true", "0 1 true"], "\(settings)")
         }
     }
 

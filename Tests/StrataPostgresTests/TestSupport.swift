@@ -36,9 +36,9 @@ final class PostgresFixture: @unchecked Sendable {
 
     /// A driver on a new, empty database.
     func driver(historyTable: String = StrataInfo.defaultHistoryTable, logTable: String = "strata_schema_log",
-                query: String = "", lockTimeout: String? = nil) async throws -> PostgresDriver {
+                query: String = "", lockTimeout: String? = nil, statementTimeout: String? = nil) async throws -> PostgresDriver {
         try await PostgresDriver.connect(try settings(try database(), query: query), historyTable: historyTable,
-                                         logTable: logTable, lockTimeout: lockTimeout)
+                                         logTable: logTable, lockTimeout: lockTimeout, statementTimeout: statementTimeout)
     }
 
     /// A plain PostgresNIO connection to a database, for holding locks and transactions open.

@@ -20,6 +20,12 @@ public struct ExecutionUnit: Sendable {
     /// An optional verify script run after ``script``, before commit.
     public var verify: MigrationScript?
     /// The history writes to make on success, given the elapsed milliseconds of the script.
+    ///
+    /// A driver that measures the script on the server may call it before the script runs, with
+    /// 0, and put the milliseconds into the `executionTimeMs` of its `.upsert` and `.append`
+    /// writes itself (the PostgreSQL driver does, to send a migration and its records as one
+    /// statement). Either way the rows written carry the milliseconds the driver's
+    /// ``DatabaseDriver/execute(_:)`` returns.
     public var historyWrites: @Sendable (_ elapsedMs: Int) -> [HistoryWrite]
     /// The Swift closure to run instead of ``script``, for a Swift migration.
     public var code: SwiftMigrationCode.Body?
