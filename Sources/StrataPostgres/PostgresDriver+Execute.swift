@@ -91,7 +91,7 @@ extension PostgresDriver {
             entry = appended
         default: return nil
         }
-        guard await prepareScriptFunction(connection) else { return nil }
+        guard await prepareScriptFunction(connection, sql: sql) else { return nil }
         let chain: [PostgresQuery] = ["BEGIN", sql.runAndRecord(statements.map(\.text), record: record, entry: entry), "COMMIT"]
         switch await PostgresQueryChain.run(chain, on: connection, logger: logger, keepingRowsOf: 1) {
         case .success(let rows):
@@ -116,7 +116,7 @@ extension PostgresDriver {
 
     /// Makes sure ``PostgresScriptFunction`` exists on the connection, creating it the first time;
     /// `false` when the session's `statement_timeout` is set or the function cannot be created.
-    private func prepareScriptFunction(_ connection: PostgresConnection) async -> Bool {
+    private func prepareScriptFunction(_ connection: PostgresConnection, sql: PostgresHistorySQL) async -> Bool {
         switch await session.scriptFunction {
         case .ready: return true
         case .unavailable: return false
@@ -129,7 +129,7 @@ extension PostgresDriver {
                 await session.setScriptFunction(.unavailable)
                 return false
             }
-            _ = try await connection.query(PostgresQuery(unsafeSQL: PostgresScriptFunction.createStatement), logger: logger).collect()
+            _ = try await connection.query(PostgresQuery(unsafeSQL: PostgresScriptFunction.createStatement(sql)), logger: logger).collect()
             await session.setScriptFunction(.ready)
             return true
         } catch {

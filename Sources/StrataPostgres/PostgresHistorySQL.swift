@@ -22,8 +22,6 @@ struct PostgresHistorySQL: Sendable {
         history = "\(s).\(SQLQuoting.identifier(historyTable))"
         log = "\(s).\(SQLQuoting.identifier(logTable))"
         appendOnlyFunction = "\(s).\(SQLQuoting.identifier(logTable + "_append_only"))()"
-        runAndRecord = Self.runAndRecordSQL(history: history, log: log)
-        runAndUpsert = Self.runAndRecordSQL(history: history, log: nil)
     }
 
     /// The log's row trigger, refusing UPDATE and DELETE.
@@ -119,41 +117,22 @@ struct PostgresHistorySQL: Sendable {
             + append(firstParameter: HistoryRecord.columnNames.count + 1)
     }
 
-    /// One statement that runs a migration's statements on the server (``PostgresScriptFunction``)
-    /// and writes its history row (and its log entry, when given) with the milliseconds the
-    /// function measured, which it returns: `$1` the statements as `text[]`, then the row's and the
-    /// entry's values without their `execution_time_ms`. Sent outside a transaction, the statement
-    /// is its own transaction: the script and its records commit together, or nothing does.
+    /// The call of ``PostgresScriptFunction`` that runs a migration's statements on the server and
+    /// writes its history row (and its log entry, when given) with the milliseconds the function
+    /// measured, which it returns: `$1` the statements as `text[]`, then the row's and the entry's
+    /// values without their `execution_time_ms` (`NULL`s for a missing entry), then whether to write
+    /// the entry.
     func runAndRecord(_ statements: [String], record: HistoryRecord, entry: LogEntry?) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: HistoryRecord.columnNames.count + LogEntry.columnNames.count - 1)
+        var binds = PostgresBindings(capacity: HistoryRecord.columnNames.count + LogEntry.columnNames.count)
         binds.append(statements)
         Self.bind(record, into: &binds, elapsed: false)
-        if let entry { Self.bind(entry, into: &binds, elapsed: false) }
-        return PostgresQuery(unsafeSQL: entry == nil ? runAndUpsert : runAndRecord, binds: binds)
-    }
-
-    /// The SQL of ``runAndRecord(_:record:entry:)``, with a log entry and without.
-    private let runAndRecord: String, runAndUpsert: String
-
-    private static func runAndRecordSQL(history: String, log: String?) -> String {
-        let hc = HistoryRecord.columnNames, lc = LogEntry.columnNames
-        var next = 2
-        func values(_ columns: [String]) -> String {
-            columns.map { column -> String in
-                guard column != "execution_time_ms" else { return "run.ms" }
-                defer { next += 1 }
-                return "$\(next)"
-            }.joined(separator: ", ")
+        if let entry {
+            Self.bind(entry, into: &binds, elapsed: false)
+        } else {
+            for _ in 1..<LogEntry.columnNames.count { binds.append(String?.none) }
         }
-        var sql = "WITH run AS MATERIALIZED (SELECT \(PostgresScriptFunction.name)($1) AS ms), "
-            + "upserted AS (INSERT INTO \(history) (\(hc.joined(separator: ", "))) SELECT \(values(hc)) FROM run "
-            + "ON CONFLICT (version) DO UPDATE SET " + hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-            + " RETURNING 1) "
-        if let log {
-            sql = String(sql.dropLast()) + ", appended AS (INSERT INTO \(log) (\(lc.joined(separator: ", "))) "
-                + "SELECT \(values(lc)) FROM run RETURNING 1) "
-        }
-        return sql + "SELECT ms FROM run"
+        binds.append(entry != nil)
+        return PostgresQuery(unsafeSQL: PostgresScriptFunction.call, binds: binds)
     }
 
     /// Writes as queries with bound values, in order: a history row followed by its log entry (what

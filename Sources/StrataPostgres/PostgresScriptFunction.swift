@@ -35,24 +35,67 @@ enum PostgresScriptFunction {
     /// The function's qualified name.
     static let name = "pg_temp.strata_run_script"
 
-    /// Creates (or replaces) the function in the session's temporary schema. It returns the whole
-    /// milliseconds its statements took.
-    static let createStatement = """
-        CREATE OR REPLACE FUNCTION \(name)(statements text[]) RETURNS bigint LANGUAGE plpgsql AS $strata$
-        DECLARE
-            started timestamptz := clock_timestamp();
-            piece text;
-        BEGIN
-            FOREACH piece IN ARRAY statements LOOP
-                EXECUTE piece;
-            END LOOP;
-            RETURN floor(extract(epoch FROM clock_timestamp() - started) * 1000)::bigint;
-        END
-        $strata$
-        """
+    /// The history and log columns the function's parameters give, in order: every column but
+    /// `execution_time_ms`, which the function measures.
+    private static let historyColumns = HistoryRecord.columnNames.filter { $0 != elapsedColumn }
+    private static let logColumns = LogEntry.columnNames.filter { $0 != elapsedColumn }
+    private static let elapsedColumn = "execution_time_ms"
+
+    /// The call, one statement: `$1` the statements (`text[]`), then the history row's values and
+    /// the log entry's (each without `execution_time_ms`), then whether to write the log entry. It
+    /// returns the whole milliseconds the statements took, which both rows record.
+    static let call = "SELECT \(name)("
+        + (1...(2 + historyColumns.count + logColumns.count)).map { "$\($0)" }.joined(separator: ", ") + ")"
+
+    /// Creates (or replaces) the function for the history tables of `sql`. It runs the
+    /// statements with `EXECUTE`, then writes the history row (an upsert, as
+    /// ``PostgresHistorySQL/upsert`` does) and the log entry; PL/pgSQL prepares those two
+    /// `INSERT`s once per session.
+    static func createStatement(_ sql: PostgresHistorySQL) -> String {
+        var parameter = 1
+        func parameters(_ columns: [String], typed: Bool) -> [String] {
+            columns.map { column in
+                parameter += 1
+                return typed ? (column == "dirty" ? "boolean" : "text") : "$\(parameter)"
+            }
+        }
+        func values(_ columns: [String], from all: [String]) -> String {
+            var given = parameters(columns, typed: false).makeIterator()
+            return all.map { $0 == elapsedColumn ? "elapsed" : given.next()! }.joined(separator: ", ")
+        }
+        let types = ["text[]"] + parameters(historyColumns, typed: true) + parameters(logColumns, typed: true) + ["boolean"]
+        parameter = 1
+        let historyValues = values(historyColumns, from: HistoryRecord.columnNames)
+        let logValues = values(logColumns, from: LogEntry.columnNames)
+        let withLog = "$\(types.count)"
+        let hc = HistoryRecord.columnNames, lc = LogEntry.columnNames
+        let body = """
+            DECLARE
+                started timestamptz := clock_timestamp();
+                piece text;
+                elapsed bigint;
+            BEGIN
+                FOREACH piece IN ARRAY $1 LOOP
+                    EXECUTE piece;
+                END LOOP;
+                elapsed := floor(extract(epoch FROM clock_timestamp() - started) * 1000);
+                INSERT INTO \(sql.history) (\(hc.joined(separator: ", "))) VALUES (\(historyValues))
+                    ON CONFLICT (version) DO UPDATE SET \(hc.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "));
+                IF \(withLog) THEN
+                    INSERT INTO \(sql.log) (\(lc.joined(separator: ", "))) VALUES (\(logValues));
+                END IF;
+                RETURN elapsed;
+            END
+            """
+        // The body names the configured tables, so its quote must be one they do not contain.
+        var tag = "$strata$"
+        while body.contains(tag) { tag = "$strata_" + tag.dropFirst() }
+        return "CREATE OR REPLACE FUNCTION \(name)(\(types.joined(separator: ", "))) RETURNS bigint LANGUAGE plpgsql AS "
+            + tag + "\n" + body + "\n" + tag
+    }
 
     /// Drops the function (for a connection given back to an application's pool).
-    static let dropStatement = "DROP FUNCTION IF EXISTS \(name)(text[])"
+    static let dropStatement = "DROP FUNCTION IF EXISTS \(name)"
 
     /// Whether the function is known to exist on the session's connection.
     enum State: Sendable {

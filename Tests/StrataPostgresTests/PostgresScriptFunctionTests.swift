@@ -24,6 +24,25 @@ struct PostgresScriptFunctionTests {
         #expect(history.map(\.version) == ["001"] && history.first?.executionTimeMs == ms, "\(history)")
     }
 
+    /// The function's body names the history tables; a name containing its dollar quote still works.
+    @Test func historyTablesWhoseNamesHoldTheFunctionsQuote() async throws {
+        let fixture = try PostgresFixture()
+        let driver = try await fixture.driver(historyTable: "h$strata$x", logTable: "l$strata_strata$y")
+        defer { Task { await driver.close() } }
+        try await driver.prepareHistory()
+        let ms = try await driver.execute(ExecutionUnit(script: MigrationScript(path: "m/001.sql", sql: "CREATE TABLE q (id int);"),
+                                                        options: ExecutionOptions()) { ms in
+            [.upsert(HistoryRecord(version: "001", description: "q", kind: .sql, script: "m/001.sql", checksum: nil,
+                                   downSQL: nil, appliedBy: "tester", hostname: "h", appliedAt: Timestamp.now(),
+                                   executionTimeMs: ms, status: .applied)),
+             .append(LogEntry(version: "001", event: .applied, description: "q", checksum: nil, actor: "tester",
+                              hostname: "h", at: Timestamp.now(), executionTimeMs: ms))]
+        })
+        #expect(await driver.session.serverRuns == 1)
+        #expect(try await driver.history().map(\.executionTimeMs) == [ms])
+        #expect(try await driver.log().map(\.executionTimeMs) == [ms])
+    }
+
     @Test func statementsAFunctionCannotRunGoOneByOne() async throws {
         let fixture = try PostgresFixture()
         let driver = try await fixture.driver()
