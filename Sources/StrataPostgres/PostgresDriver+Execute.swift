@@ -115,7 +115,9 @@ extension PostgresDriver {
     }
 
     /// Makes sure ``PostgresScriptFunction`` exists on the connection, creating it the first time;
-    /// `false` when the session's `statement_timeout` is set or the function cannot be created.
+    /// `false` when the session's `statement_timeout` is set, when the server logs statements
+    /// (`log_statement` other than `none`: inside the function they would not be logged one by
+    /// one), or when the function cannot be created.
     private func prepareScriptFunction(_ connection: PostgresConnection, sql: PostgresHistorySQL) async -> Bool {
         switch await session.scriptFunction {
         case .ready: return true
@@ -123,9 +125,10 @@ extension PostgresDriver {
         case .unknown: break
         }
         do {
-            let timeout = try await connection.query("SELECT current_setting('statement_timeout')", logger: logger)
-                .collect().first?.decode(String.self)
-            guard timeout == "0" else {
+            let settings = try await connection.query(
+                "SELECT current_setting('statement_timeout'), current_setting('log_statement')", logger: logger)
+                .collect().first?.decode((String, String).self)
+            guard let settings, settings.0 == "0", settings.1 == "none" else {
                 await session.setScriptFunction(.unavailable)
                 return false
             }

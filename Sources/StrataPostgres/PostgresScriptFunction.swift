@@ -23,8 +23,10 @@ import Strata
 /// - a migration with a statement outside ``runsInFunction(_:)`` (transaction control such as
 ///   `SAVEPOINT`, `COPY`, `VACUUM`, `CALL`, cursors, prepared statements…);
 /// - every migration of a session whose `statement_timeout` is set (inside the function the
-///   timeout would apply to the whole migration instead of to each statement), or where the
-///   function cannot be created (no `TEMPORARY` privilege on the database, no PL/pgSQL).
+///   timeout would apply to the whole migration instead of to each statement), of a server that
+///   logs statements (`log_statement` other than `none`, which logs only the function's call, not
+///   the statements it runs), or where the function cannot be created (no `TEMPORARY` privilege on
+///   the database, no PL/pgSQL).
 ///
 /// When the statement fails with a server error, the transaction is rolled back and the migration
 /// is run again statement by statement: that run reports the failing statement and its

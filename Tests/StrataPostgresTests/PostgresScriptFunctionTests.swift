@@ -123,6 +123,18 @@ struct PostgresScriptFunctionTests {
         #expect(try await driver.history().map(\.version) == ["001"])
     }
 
+    /// A server that logs statements (`log_statement`) logs each of a migration's statements only
+    /// when they are sent one by one, so such a session never uses the function.
+    @Test func aServerLoggingStatementsKeepsStatementByStatement() async throws {
+        let fixture = try PostgresFixture()
+        let driver = try await fixture.driver()
+        defer { Task { await driver.close() } }
+        try await driver.executeRaw("SET log_statement = 'ddl';")
+        _ = try await driver.execute(unit("m/001.sql", "CREATE TABLE logged (id int);"))
+        #expect(await driver.session.serverRuns == 0)
+        #expect(try await driver.history().map(\.version) == ["001"])
+    }
+
     /// Migrations with their own timeouts or a verify script run statement by statement.
     @Test func timeoutsAndVerifyScriptsKeepStatementByStatement() async throws {
         let fixture = try PostgresFixture()
