@@ -68,8 +68,8 @@ extension PostgresDriver {
     }
 
     /// Runs a transactional unit as one statement, through ``PostgresScriptFunction``, when it can
-    /// (no timeouts of its own, no verify script, every statement one the function runs, history
-    /// writes of one row with or without its log entry): `BEGIN`, that statement, `COMMIT`, sent as
+    /// (no timeouts of its own, no verify script, at least one statement and every one of them a
+    /// statement the function runs, history writes of one row with or without its log entry): `BEGIN`, that statement, `COMMIT`, sent as
     /// one ``PostgresQueryChain``. The transaction stays the client's, as on the
     /// statement-by-statement path: a runner that dies before its `COMMIT` leaves nothing behind.
     ///
@@ -79,8 +79,9 @@ extension PostgresDriver {
     /// is. A lost connection, or a statement cancelled by the server's operator, is thrown as it is.
     func runOnServer(_ unit: ExecutionUnit, _ statements: [SQLStatement], connection: PostgresConnection,
                      sql: PostgresHistorySQL) async throws(StrataError) -> Int? {
-        guard unit.verify == nil, Self.timeouts(unit.options).isEmpty,
-              PostgresScriptFunction.runsInFunction(statements) else { return nil }
+        guard unit.verify == nil, Self.timeouts(unit.options).isEmpty, !statements.isEmpty,
+              PostgresScriptFunction.runsInFunction(statements),
+              await prepareScriptFunction(connection, sql: sql) else { return nil }
         let writes = unit.historyWrites(0)
         guard case .upsert(let record) = writes.first else { return nil }
         var entry: LogEntry?
@@ -91,7 +92,6 @@ extension PostgresDriver {
             entry = appended
         default: return nil
         }
-        guard await prepareScriptFunction(connection, sql: sql) else { return nil }
         let chain: [PostgresQuery] = ["BEGIN", sql.runAndRecord(statements.map(\.text), record: record, entry: entry), "COMMIT"]
         switch await PostgresQueryChain.run(chain, on: connection, logger: logger, keepingRowsOf: 1) {
         case .success(let rows):

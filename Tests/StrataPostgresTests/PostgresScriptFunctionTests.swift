@@ -58,6 +58,17 @@ struct PostgresScriptFunctionTests {
         #expect(try await driver.history().map(\.version) == ["001"])
     }
 
+    /// A script with no statement left (comments, or only its own `BEGIN`/`COMMIT`) is recorded
+    /// without the function.
+    @Test func aScriptWithoutStatementsIsRecordedStatementByStatement() async throws {
+        let fixture = try PostgresFixture()
+        let driver = try await fixture.driver()
+        defer { Task { await driver.close() } }
+        _ = try await driver.execute(unit("m/001.sql", "-- nothing yet\nBEGIN;\nCOMMIT;\n"))
+        #expect(await driver.session.serverRuns == 0)
+        #expect(try await driver.history().map(\.version) == ["001"])
+    }
+
     /// `SELECT … INTO` is refused inside PL/pgSQL's `EXECUTE`: the one statement fails, the server
     /// rolls it back, and the statement-by-statement run succeeds, recording the migration once.
     @Test func whatFailsOnlyInsideTheFunctionRunsAgainStatementByStatement() async throws {
