@@ -54,21 +54,18 @@ enum PostgresScriptFunction {
     /// ``PostgresHistorySQL/upsert`` does) and the log entry; PL/pgSQL prepares those two
     /// `INSERT`s once per session.
     static func createStatement(_ sql: PostgresHistorySQL) -> String {
-        var parameter = 1
-        func parameters(_ columns: [String], typed: Bool) -> [String] {
-            columns.map { column in
-                parameter += 1
-                return typed ? (column == "dirty" ? "boolean" : "text") : "$\(parameter)"
-            }
+        // $1 the statements, $2… the given columns in order, then the log flag.
+        let types = ["text[]"] + (historyColumns + logColumns).map { $0 == "dirty" ? "boolean" : "text" } + ["boolean"]
+        var next = 2
+        func values(_ columns: [String]) -> String {
+            columns.map { column -> String in
+                guard column != elapsedColumn else { return "elapsed" }
+                defer { next += 1 }
+                return "$\(next)"
+            }.joined(separator: ", ")
         }
-        func values(_ columns: [String], from all: [String]) -> String {
-            var given = parameters(columns, typed: false).makeIterator()
-            return all.map { $0 == elapsedColumn ? "elapsed" : given.next()! }.joined(separator: ", ")
-        }
-        let types = ["text[]"] + parameters(historyColumns, typed: true) + parameters(logColumns, typed: true) + ["boolean"]
-        parameter = 1
-        let historyValues = values(historyColumns, from: HistoryRecord.columnNames)
-        let logValues = values(logColumns, from: LogEntry.columnNames)
+        let historyValues = values(HistoryRecord.columnNames)
+        let logValues = values(LogEntry.columnNames)
         let withLog = "$\(types.count)"
         let hc = HistoryRecord.columnNames, lc = LogEntry.columnNames
         let body = """
