@@ -47,11 +47,23 @@ struct Console: Sendable {
     /// A table on stdout in text mode, fitted to the terminal's width (see ``Terminal``).
     func table(_ table: TextTable) {
         guard !isJSON else { return }
-        let lines = table.render(width: terminal.stdoutWidth(), paint: stdoutPaint)
-        guard !lines.isEmpty else { return }
-        // One write for the whole table: a status of 10,000 migrations is one system call, not 10,000.
-        Console.write(lines.joined(separator: "\n") + "\n", to: FileHandle.standardOutput)
+        // Written in pieces of about 64 KiB: a status of 10,000 migrations is a few system calls,
+        // not 10,000, and its text is never held whole.
+        var chunk = ""
+        chunk.reserveCapacity(Self.tableChunkBytes + 512)
+        table.forEachLine(width: terminal.stdoutWidth(), paint: stdoutPaint) { line in
+            chunk += line
+            chunk += "\n"
+            if chunk.utf8.count >= Self.tableChunkBytes {
+                Console.write(chunk, to: FileHandle.standardOutput)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        if !chunk.isEmpty { Console.write(chunk, to: FileHandle.standardOutput) }
     }
+
+    /// How much of a table ``table(_:)`` gathers before writing it out.
+    static let tableChunkBytes = 64 << 10
 
     /// The JSON document of the command (JSON mode only).
     func json(_ value: @autoclosure () -> JSONValue) {

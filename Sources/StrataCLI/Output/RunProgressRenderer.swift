@@ -151,22 +151,22 @@ final class RunProgressRenderer: @unchecked Sendable {
     }
 
     /// The table printed at the end: every planned step with its time and result.
+    /// Its rows are computed as they are printed (a run of 10,000 migrations is not held as text).
     func summaryTable() -> TextTable {
-        var table = TextTable([TextTable.Column("VERSION"), TextTable.Column("DESCRIPTION", shrinkable: true),
-                               TextTable.Column("TIME", alignRight: true, reservedWidth: 7), TextTable.Column("RESULT")])
-        let (outcomes, plan) = lock.withLock { (self.outcomes, self.plan) }
-        for (offset, step) in plan.steps.enumerated() {
+        let (outcomes, steps) = lock.withLock { (self.outcomes, self.plan.steps) }
+        return TextTable([TextTable.Column("VERSION"), TextTable.Column("DESCRIPTION", shrinkable: true),
+                          TextTable.Column("TIME", alignRight: true, reservedWidth: 7), TextTable.Column("RESULT")],
+                         count: steps.count) { offset in
+            let step = steps[offset]
             switch outcomes[offset + 1] {
             case .done(let ms)?:
-                table.add([step.version, step.description, Self.duration(ms), Self.verb(step, past: true)],
-                          styles: [nil, nil, nil, .green])
+                return ([step.version, step.description, Self.duration(ms), Self.verb(step, past: true)], [nil, nil, nil, .green])
             case .failed(let ms)?:
-                table.add([step.version, step.description, Self.duration(ms), "failed"], styles: [nil, nil, nil, .boldRed])
+                return ([step.version, step.description, Self.duration(ms), "failed"], [nil, nil, nil, .boldRed])
             case nil:
-                table.add([step.version, step.description, "-", "not run"], styles: [nil, nil, .dim, .dim])
+                return ([step.version, step.description, "-", "not run"], [nil, nil, .dim, .dim])
             }
         }
-        return table
     }
 
     // MARK: - The live line

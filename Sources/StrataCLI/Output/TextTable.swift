@@ -37,8 +37,14 @@ struct TextTable: Sendable {
         var style: TextStyle?
     }
 
+    /// One row as given: its texts and their styles (see ``add(_:styles:)``).
+    typealias RowTexts = (texts: [String], styles: [TextStyle?])
+
     var columns: [Column]
-    private(set) var rows: [[Cell]] = []
+    /// The rows added with ``add(_:styles:)``.
+    private var storedRows: [[Cell]] = []
+    /// Rows computed when the table is printed (``init(_:count:indent:row:)``), not held.
+    private var computedRows: (count: Int, row: @Sendable (Int) -> RowTexts)?
     /// Put before every line.
     var indent = ""
 
@@ -47,18 +53,42 @@ struct TextTable: Sendable {
         self.indent = indent
     }
 
+    /// A table of `count` rows that are computed from `row(index)` each time the table is measured
+    /// or printed, instead of being held: the summary of a run of 10,000 migrations costs no memory
+    /// until it is written out, line by line (``forEachLine(width:paint:_:)``).
+    init(_ columns: [Column], count: Int, indent: String = "", row: @escaping @Sendable (Int) -> RowTexts) {
+        self.columns = columns
+        self.indent = indent
+        computedRows = (count, row)
+    }
+
+    /// The number of rows.
+    var rowCount: Int { computedRows?.count ?? storedRows.count }
+
     /// Adds a row; missing cells are empty, `styles` (when given) style the cells one by one.
     mutating func add(_ texts: [String], styles: [TextStyle?] = []) {
-        rows.append(columns.indices.map { i in
+        precondition(computedRows == nil, "rows are added to a table without computed rows")
+        storedRows.append(cells(texts, styles: styles))
+    }
+
+    /// The cells of row `index`.
+    private func row(_ index: Int) -> [Cell] {
+        guard let computedRows else { return storedRows[index] }
+        let given = computedRows.row(index)
+        return cells(given.texts, styles: given.styles)
+    }
+
+    private func cells(_ texts: [String], styles: [TextStyle?]) -> [Cell] {
+        columns.indices.map { i in
             Cell(text: i < texts.count ? Self.singleLine(texts[i]) : "", style: i < styles.count ? styles[i] : nil)
-        })
+        }
     }
 
     /// The column widths that fit `width` (or the natural widths when `width` is `nil`).
     func widths(fitting width: Int?) -> [Int] {
         var widths = columns.map { max(TextWidth.of($0.title), $0.reservedWidth) }
-        for row in rows {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TextWidth.of(cell.text)) }
+        for index in 0..<rowCount {
+            for (i, cell) in row(index).enumerated() { widths[i] = max(widths[i], TextWidth.of(cell.text)) }
         }
         guard let width else { return widths }
         var excess = TextWidth.of(indent) + widths.reduce(0, +) + 2 * max(0, columns.count - 1) - width
@@ -73,9 +103,18 @@ struct TextTable: Sendable {
 
     /// The header line followed by one line per row.
     func render(width: Int?, paint: Painter) -> [String] {
+        var lines: [String] = []
+        lines.reserveCapacity(rowCount + 1)
+        forEachLine(width: width, paint: paint) { lines.append($0) }
+        return lines
+    }
+
+    /// Hands the header line, then one line per row, to `body`, one at a time: a caller that writes
+    /// them out as they come never holds the whole table as text (10,000 rows of `status`).
+    func forEachLine(width: Int?, paint: Painter, _ body: (String) -> Void) {
         let widths = widths(fitting: width)
-        let header = line(columns.map { Cell(text: $0.title, style: .bold) }, widths: widths, paint: paint)
-        return [header] + rows.map { line($0, widths: widths, paint: paint) }
+        body(line(columns.map { Cell(text: $0.title, style: .bold) }, widths: widths, paint: paint))
+        for index in 0..<rowCount { body(line(row(index), widths: widths, paint: paint)) }
     }
 
     private func line(_ cells: [Cell], widths: [Int], paint: Painter) -> String {
